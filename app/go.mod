@@ -1,0 +1,3 @@
+module example.com/envapi
+
+go 1.22

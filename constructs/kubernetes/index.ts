@@ -1,0 +1,3 @@
+export * from "./isolated-namespace";
+export * from "./probe";
+export * from "./web-service";

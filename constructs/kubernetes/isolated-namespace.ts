@@ -1,0 +1,142 @@
+// A namespace for one environment, isolated by default: Pod Security "restricted", a quota, container
+// defaults, and network policies that let in only the namespace itself and the ingress controller.
+import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { Construct } from "constructs";
+
+/** CPU and memory amounts as Kubernetes quantities ("250m", "512Mi"). */
+export interface ResourceAmounts {
+  /** CPU quantity, e.g. "250m". */
+  readonly cpu: string;
+  /** Memory quantity, e.g. "256Mi". */
+  readonly memory: string;
+}
+
+/** Requests and limits of a container (or a namespace's defaults for them). */
+export interface ContainerResources {
+  /** What the scheduler reserves. */
+  readonly requests: ResourceAmounts;
+  /** The most the container may use. */
+  readonly limits: ResourceAmounts;
+}
+
+/** Hard limits of the namespace's ResourceQuota. */
+export interface NamespaceQuota {
+  /** Sum of all requests in the namespace. */
+  readonly requests: ResourceAmounts;
+  /** Sum of all limits in the namespace. */
+  readonly limits: ResourceAmounts;
+  /** Number of pods. */
+  readonly pods: number;
+}
+
+export interface IsolatedNamespaceProps {
+  /** Namespace name (DNS-1123 label). */
+  readonly name: string;
+  /** Labels on the namespace; Pod Security labels are added and cannot be overridden. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** ResourceQuota of the namespace. */
+  readonly quota: NamespaceQuota;
+  /** LimitRange defaults for containers that set no requests or limits. */
+  readonly defaultContainerLimits: ContainerResources;
+  /** Namespace of the ingress controller, the only other namespace allowed to reach pods. @default "ingress-nginx" */
+  readonly ingressControllerNamespace?: string;
+  /** Refuse to destroy the namespace-level resources (Terraform `prevent_destroy`). @default false */
+  readonly preventDestroy?: boolean;
+}
+
+/** Pod Security Standards level enforced (and audited, warned) on the namespace. */
+export const POD_SECURITY_LEVEL = "restricted";
+
+export class IsolatedNamespace extends Construct {
+  /** The namespace resource; pass this construct, not its name, to what lives in it. */
+  readonly namespace: NamespaceV1;
+  /** The namespace name. */
+  readonly name: string;
+  /** Labels every object in the namespace carries. */
+  readonly labels: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: IsolatedNamespaceProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.labels = { ...(props.labels ?? {}) };
+    const lifecycle = { preventDestroy: props.preventDestroy ?? false };
+    const metadata = { name: props.name, namespace: props.name, labels: this.labels };
+
+    this.namespace = new NamespaceV1(this, "namespace", {
+      metadata: {
+        name: props.name,
+        labels: {
+          ...this.labels,
+          "pod-security.kubernetes.io/enforce": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/audit": POD_SECURITY_LEVEL,
+          "pod-security.kubernetes.io/warn": POD_SECURITY_LEVEL,
+        },
+      },
+      lifecycle,
+    });
+    // Everything below references the namespace resource, so Terraform creates it first.
+    const inNamespace = (name: string) => ({ ...metadata, name, namespace: this.namespace.metadata.name });
+
+    new ResourceQuotaV1(this, "quota", {
+      metadata: inNamespace("quota"),
+      spec: {
+        hard: {
+          "requests.cpu": props.quota.requests.cpu,
+          "requests.memory": props.quota.requests.memory,
+          "limits.cpu": props.quota.limits.cpu,
+          "limits.memory": props.quota.limits.memory,
+          pods: String(props.quota.pods),
+        },
+      },
+      lifecycle,
+    });
+
+    new LimitRangeV1(this, "limits", {
+      metadata: inNamespace("container-defaults"),
+      spec: {
+        limit: [
+          {
+            type: "Container",
+            defaultRequest: { cpu: props.defaultContainerLimits.requests.cpu, memory: props.defaultContainerLimits.requests.memory },
+            default: { cpu: props.defaultContainerLimits.limits.cpu, memory: props.defaultContainerLimits.limits.memory },
+          },
+        ],
+      },
+      lifecycle,
+    });
+
+    const policies = new Construct(this, "network-policies");
+    new NetworkPolicyV1(policies, "deny-all-ingress", {
+      metadata: inNamespace("deny-all-ingress"),
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+      lifecycle,
+    });
+    new NetworkPolicyV1(policies, "allow-same-namespace", {
+      metadata: inNamespace("allow-same-namespace"),
+      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      lifecycle,
+    });
+    new NetworkPolicyV1(policies, "allow-ingress-controller", {
+      metadata: inNamespace("allow-ingress-controller"),
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? "ingress-nginx" },
+                },
+              },
+            ],
+          },
+        ],
+      },
+      lifecycle,
+    });
+  }
+}

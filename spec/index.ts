@@ -1,0 +1,6 @@
+export * from "./gray-release";
+export * from "./layering";
+export * from "./load-environments";
+export * from "./quantity";
+export * from "./settings-schema";
+export * from "./validate";

@@ -1,0 +1,63 @@
+// One stack per environment: its own state, its provider configured from the environment's target settings.
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { EnvironmentSpec } from "../spec";
+import { KubernetesEnvironment } from "./kubernetes-environment";
+import { secretValues } from "./secret-variables";
+
+export type Platform = EnvironmentSpec["target"]["platform"];
+
+export interface EnvironmentStackProps {
+  /** The validated environment. */
+  readonly spec: EnvironmentSpec;
+  /** Where to deploy. @default - the environment's `target.platform` */
+  readonly platform?: Platform;
+  /** Lift `prevent_destroy` of a protected environment, so `destroy` can run. @default false */
+  readonly allowDestroy?: boolean;
+}
+
+export class EnvironmentStack extends TerraformStack {
+  readonly spec: EnvironmentSpec;
+  readonly platform: Platform;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.spec = spec;
+    this.platform = props.platform ?? spec.target.platform;
+    this.configureBackend();
+
+    const secrets = secretValues(this, spec);
+    const preventDestroy = spec.protected && !(props.allowDestroy ?? false);
+    switch (this.platform) {
+      case "kubernetes": {
+        new KubernetesProvider(this, "kubernetes", {
+          configPath: spec.target.kubernetes.configPath,
+          configContext: spec.target.kubernetes.context,
+        });
+        const environment = new KubernetesEnvironment(this, "kubernetes-environment", { spec, secrets, preventDestroy });
+        new TerraformOutput(this, "namespace", { value: environment.namespace.name });
+        break;
+      }
+      case "docker":
+        throw new Error(`${spec.name}: the docker platform is not available yet`);
+    }
+  }
+
+  /** State per environment and per platform, so switching target never mixes state. */
+  private configureBackend(): void {
+    const backend = this.spec.backend;
+    switch (backend.kind) {
+      case "local":
+        new LocalBackend(this, { path: backend.path ?? `../../../.state/${this.spec.name}.${this.platform}.tfstate` });
+        break;
+      case "s3":
+        new S3Backend(this, { bucket: backend.bucket, key: `${backend.key}/${this.platform}`, region: backend.region });
+        break;
+      case "http":
+        new HttpBackend(this, { address: `${backend.address}/${this.platform}` });
+        break;
+    }
+  }
+}

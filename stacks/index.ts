@@ -1,0 +1,3 @@
+export * from "./environment-stack";
+export * from "./kubernetes-environment";
+export * from "./secret-variables";
