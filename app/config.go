@@ -358,5 +358,5 @@ func (s *Secrets) Missing() []string {
 
 // MarshalJSON, String and LogValue make accidental serialisation safe.
 func (s *Secrets) MarshalJSON() ([]byte, error) { return json.Marshal(s.Status()) }
-func (s *Secrets) String() string              { return fmt.Sprint(s.Status()) }
-func (s *Secrets) LogValue() slog.Value        { return slog.AnyValue(s.Status()) }
+func (s *Secrets) String() string               { return fmt.Sprint(s.Status()) }
+func (s *Secrets) LogValue() slog.Value         { return slog.AnyValue(s.Status()) }

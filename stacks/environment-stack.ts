@@ -1,8 +1,10 @@
 // One stack per environment: its own state, its provider configured from the environment's target settings.
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentSpec } from "../spec";
+import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
 import { secretValues } from "./secret-variables";
 
@@ -40,8 +42,13 @@ export class EnvironmentStack extends TerraformStack {
         new TerraformOutput(this, "namespace", { value: environment.namespace.name });
         break;
       }
-      case "docker":
-        throw new Error(`${spec.name}: the docker platform is not available yet`);
+      case "docker": {
+        new DockerProvider(this, "docker", { host: spec.target.docker.host });
+        const environment = new DockerEnvironment(this, "docker-environment", { spec, secrets, preventDestroy });
+        new TerraformOutput(this, "network", { value: environment.network.network.name });
+        if (environment.proxy) new TerraformOutput(this, "ingress_url", { value: environment.proxy.url });
+        break;
+      }
     }
   }
 

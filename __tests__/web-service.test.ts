@@ -1,0 +1,126 @@
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { IsolatedNamespace, Probe, WebService, WebServiceProps } from "../constructs/kubernetes";
+
+type Json = { resource: Record<string, Record<string, any>> };
+
+function synth(props: Partial<WebServiceProps> = {}): Json {
+  return JSON.parse(
+    Testing.synthScope((scope: Construct) => {
+      const namespace = new IsolatedNamespace(scope, "ns", {
+        name: "team-a",
+        quota: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" }, pods: 5 },
+        defaultContainerLimits: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+      });
+      new WebService(scope, "api", { namespace, image: "envapi:1.0.0", ...props });
+    }),
+  );
+}
+
+const all = (json: Json, type: string): any[] => Object.values(json.resource[type] ?? {});
+const deployments = (json: Json) => all(json, "kubernetes_deployment_v1");
+
+describe("WebService", () => {
+  test("is secure and complete by default", () => {
+    // GIVEN a web service with only an image
+    const json = synth();
+    // THEN its one container has requests, limits, all three probes and a locked-down security context
+    const [deployment] = deployments(json);
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.container;
+    expect(pod.automount_service_account_token).toBe(false);
+    expect(pod.security_context).toMatchObject({ run_as_non_root: true, seccomp_profile: { type: "RuntimeDefault" } });
+    expect(container.security_context).toMatchObject({
+      allow_privilege_escalation: false,
+      read_only_root_filesystem: true,
+      run_as_non_root: true,
+      capabilities: { drop: ["ALL"] },
+      seccomp_profile: { type: "RuntimeDefault" },
+    });
+    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "64Mi" } });
+    expect(container.liveness_probe.http_get.path).toBe("/livez");
+    expect(container.readiness_probe.http_get.path).toBe("/readyz");
+    expect(container.startup_probe.http_get.path).toBe("/livez");
+    expect(deployment.spec.strategy.type).toBe("RollingUpdate");
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": "/metrics" });
+    // AND no ingress, autoscaler or budget unless asked for
+    expect(json.resource.kubernetes_ingress_v1).toBeUndefined();
+    expect(json.resource.kubernetes_horizontal_pod_autoscaler_v2).toBeUndefined();
+    expect(json.resource.kubernetes_pod_disruption_budget_v1).toBeUndefined();
+  });
+
+  test("a config change changes the pod template checksum", () => {
+    // GIVEN two configs  WHEN synthesized  THEN the checksum annotations differ, so the pods roll
+    const checksum = (config: Record<string, string>) => deployments(synth({ config }))[0].spec.template.metadata.annotations["checksum/config"];
+    expect(checksum({ GREETING: "a" })).not.toEqual(checksum({ GREETING: "b" }));
+    expect(checksum({ A: "1", B: "2" })).toEqual(checksum({ B: "2", A: "1" }));
+  });
+
+  test("loads config and secrets as environment variables", () => {
+    // GIVEN a config value and a secret expression
+    const json = synth({ config: { GREETING: "hi" }, secrets: [{ name: "TOKEN", value: "${var.token}" }] });
+    // THEN the ConfigMap holds the config, the Secret the expression, and the container loads both
+    expect(all(json, "kubernetes_config_map_v1")[0].data).toEqual({ GREETING: "hi" });
+    expect(all(json, "kubernetes_secret_v1")[0].data).toEqual({ TOKEN: "${var.token}" });
+    const envFrom = deployments(json)[0].spec.template.spec.container[0].env_from;
+    expect(envFrom).toHaveLength(2);
+  });
+
+  test("custom probes are rendered against the container port", () => {
+    const json = synth({ port: 9000, probes: { readiness: Probe.httpGet("/ready", { periodSeconds: 3, failureThreshold: 5 }) } });
+    expect(deployments(json)[0].spec.template.spec.container[0].readiness_probe).toEqual({
+      http_get: { path: "/ready", port: "9000" },
+      initial_delay_seconds: 0,
+      period_seconds: 3,
+      timeout_seconds: 1,
+      failure_threshold: 5,
+    });
+    expect(() => Probe.httpGet("ready")).toThrow('probe path "ready" must start with "/"');
+  });
+
+  test("ingress, autoscaler and disruption budget when asked for", () => {
+    // GIVEN all optional parts
+    const json = synth({
+      replicas: 2,
+      ingress: { host: "api.example.test", tlsSecretName: "api-tls" },
+      autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 75 },
+      minAvailable: 1,
+    });
+    // THEN each is there with its settings
+    const [ingress] = all(json, "kubernetes_ingress_v1");
+    expect(ingress.spec.rule[0].host).toBe("api.example.test");
+    expect(ingress.spec.tls).toEqual([{ hosts: ["api.example.test"], secret_name: "api-tls" }]);
+    const [hpa] = all(json, "kubernetes_horizontal_pod_autoscaler_v2");
+    expect(hpa.spec).toMatchObject({ min_replicas: 2, max_replicas: 5 });
+    expect(hpa.spec.metric[0].resource.target).toEqual({ type: "Utilization", average_utilization: 75 });
+    expect(all(json, "kubernetes_pod_disruption_budget_v1")[0].spec.min_available).toBe("1");
+    // AND the autoscaler owns the replica count after creation
+    expect(deployments(json)[0].lifecycle).toEqual({ ignore_changes: ["spec[0].replicas"] });
+  });
+
+  test.each([
+    [0, 4, 0],
+    [5, 3, 1],
+    [25, 3, 1],
+    [50, 2, 2],
+    [100, 0, 4],
+  ])("gray release at %i%% splits 4 replicas into %i stable and %i canary", (weight, stable, canary) => {
+    // GIVEN 4 replicas and a canary weight
+    const json = synth({ replicas: 4, grayRelease: { canaryImage: "envapi:2.0.0", weight } });
+    // THEN the replica split is visible on the Deployments
+    const byName = Object.fromEntries(deployments(json).map((d) => [d.metadata.name, d]));
+    expect(byName.api.spec.replicas).toBe(String(stable));
+    expect(byName["api-canary"]?.spec.replicas).toBe(canary === 0 ? undefined : String(canary));
+    expect(byName.api.metadata.annotations["gray-release/weight"]).toBe(String(weight));
+    if (canary > 0) expect(byName["api-canary"].spec.template.spec.container[0].image).toBe("envapi:2.0.0");
+  });
+
+  test("the autoscaler pauses while a canary runs", () => {
+    const json = synth({ replicas: 4, autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 75 }, grayRelease: { canaryImage: "envapi:2.0.0", weight: 25 } });
+    expect(json.resource.kubernetes_horizontal_pod_autoscaler_v2).toBeUndefined();
+  });
+
+  test("refuses to run as root", () => {
+    expect(() => synth({ runAsUser: 0 })).toThrow("runAsUser 0 (root) is not allowed");
+  });
+});

@@ -1,0 +1,130 @@
+// A stateless HTTP service as replica containers on an isolated network: a stable track, plus a canary track
+// during a gray release. It renders no proxy itself; `upstreams` tells an IngressProxy where to send traffic
+// and with which weights, so the canary gets its share of requests whatever the replica counts are.
+import { Construct } from "constructs";
+import { splitReplicas } from "../../spec/gray-release";
+import { ContainerImage } from "./container-image";
+import { ContainerResources, HardenedContainer } from "./hardened-container";
+import { HealthCheck } from "./health-check";
+import { IsolatedNetwork } from "./isolated-network";
+
+/** A secret value delivered to the container as a read-only file. */
+export interface SecretFile {
+  /** File name in the secrets directory, also the name the app knows the secret by. */
+  readonly name: string;
+  /** The value as a Terraform expression (a sensitive variable), never a literal. */
+  readonly value: string;
+}
+
+/** A gray release: canary replicas beside the stable ones, behind the same proxy route. */
+export interface ContainerServiceGrayRelease {
+  /** Image of the canary track. */
+  readonly canaryImage: ContainerImage;
+  /** Share of requests sent to the canary, 0..100; replicas are split with splitReplicas. */
+  readonly weight: number;
+}
+
+/** One backend of a proxy route. */
+export interface Upstream {
+  /** Host name the proxy dials: the container name, resolved on the shared network. */
+  readonly host: string;
+  /** Port the container listens on. */
+  readonly port: number;
+  /** Relative share of requests (weighted round robin); 0 takes none. */
+  readonly weight: number;
+}
+
+export interface ContainerServiceProps {
+  /** The environment's network; its labels go on every container. */
+  readonly network: IsolatedNetwork;
+  /** Image of the stable track. */
+  readonly image: ContainerImage;
+  /** Prefix of the container names, unique on the Docker host. @default - "<network name>-<id>" */
+  readonly namePrefix?: string;
+  /** Port the app listens on (also passed as PORT). @default 8080 */
+  readonly port?: number;
+  /** Replicas, split with the canary during a gray release. @default 1 */
+  readonly replicas?: number;
+  /** CPU and memory of each replica. @default - see HardenedContainer */
+  readonly resources?: ContainerResources;
+  /** The health check of each replica. @default - the app's own `healthcheck --url http://127.0.0.1:<port>/readyz` */
+  readonly healthCheck?: HealthCheck;
+  /** Non-secret configuration, as environment variables. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Secrets, as read-only files in `secretsDirectory` (the app reads SECRETS_DIR). @default [] */
+  readonly secrets?: readonly SecretFile[];
+  /** Where secrets are mounted. @default "/run/secrets" */
+  readonly secretsDirectory?: string;
+  /** Run a canary beside the stable track. @default - stable track only */
+  readonly grayRelease?: ContainerServiceGrayRelease;
+  /** Seconds `apply` waits for a replica to become healthy. @default 60 */
+  readonly waitTimeoutSeconds?: number;
+}
+
+/** Labels that tell the tracks apart, as on the Kubernetes side. */
+export const TRACK_LABEL = "track";
+
+/** Integer weights so the canary containers together get `weight`% of requests, reduced to the smallest terms. */
+export function trackWeights(stable: number, canary: number, weight: number): { stable: number; canary: number } {
+  if (canary === 0) return { stable: 1, canary: 0 };
+  if (stable === 0) return { stable: 0, canary: 1 };
+  const perStable = (100 - weight) * canary;
+  const perCanary = weight * stable;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const divisor = gcd(perStable, perCanary);
+  return { stable: perStable / divisor, canary: perCanary / divisor };
+}
+
+export class ContainerService extends Construct {
+  /** Every replica, stable first. */
+  readonly replicas: HardenedContainer[] = [];
+  /** The replicas as proxy upstreams with their weights. */
+  readonly upstreams: Upstream[] = [];
+
+  constructor(scope: Construct, id: string, props: ContainerServiceProps) {
+    super(scope, id);
+    const port = props.port ?? 8080;
+    const prefix = props.namePrefix ?? `${props.network.name}-${id}`;
+    const secretsDirectory = props.secretsDirectory ?? "/run/secrets";
+    const secrets = props.secrets ?? [];
+    const weight = props.grayRelease?.weight ?? 0;
+    const split = splitReplicas(props.replicas ?? 1, weight);
+    const weights = trackWeights(split.stable, split.canary, weight);
+    const healthCheck =
+      props.healthCheck ??
+      HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}/readyz`], { intervalSeconds: 5, retries: 3 });
+    const env = {
+      ...(props.config ?? {}),
+      PORT: String(port),
+      SECRETS_DIR: secretsDirectory,
+      SECRET_NAMES: secrets.map((secret) => secret.name).join(","),
+    };
+
+    const track = (name: "stable" | "canary", image: ContainerImage, count: number, trackWeight: number) => {
+      for (let index = 1; index <= count; index++) {
+        const containerName = name === "stable" ? `${prefix}-${index}` : `${prefix}-canary-${index}`;
+        const replica = new HardenedContainer(this, `${name}-${index}`, {
+          name: containerName,
+          image,
+          networks: [props.network],
+          aliases: [id],
+          env,
+          fileMounts:
+            secrets.length > 0
+              ? [{ name: "secrets", directory: secretsDirectory, files: secrets.map((secret) => ({ name: secret.name, content: secret.value })) }]
+              : [],
+          resources: props.resources,
+          healthCheck,
+          waitTimeoutSeconds: props.waitTimeoutSeconds,
+          labels: { ...props.network.labels, service: id, [TRACK_LABEL]: name },
+        });
+        this.replicas.push(replica);
+        this.upstreams.push({ host: containerName, port, weight: trackWeight });
+      }
+    };
+    track("stable", props.image, split.stable, weights.stable);
+    if (props.grayRelease && split.canary > 0) {
+      track("canary", props.grayRelease.canaryImage, split.canary, weights.canary);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// One container with this project's safe defaults: non-root, read-only root filesystem, no new privileges,
+// every capability dropped, limits and a health check always set, restarted unless stopped, and an apply that
+// returns only once the container is healthy. Files (secrets, proxy config) are uploaded into a volume before
+// the container starts: a read-only root filesystem takes no upload, and an image never holds them.
+import { Container, ContainerVolumes } from "@cdktf/provider-docker/lib/container";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { Construct } from "constructs";
+import { parseQuantity } from "../../spec/quantity";
+import { labelBlocks } from "./_labels";
+import { ContainerImage } from "./container-image";
+import { HealthCheck } from "./health-check";
+import { IsolatedNetwork } from "./isolated-network";
+
+/** CPU and memory as Kubernetes-style quantities ("250m", "64Mi"), so one settings file serves both platforms. */
+export interface ResourceAmounts {
+  /** CPU quantity, e.g. "250m". */
+  readonly cpu: string;
+  /** Memory quantity, e.g. "64Mi". */
+  readonly memory: string;
+}
+
+/** Requests become the container's CPU weight; limits are enforced by the kernel. */
+export interface ContainerResources {
+  /** Relative CPU weight (`cpu_shares`); memory requests have no Docker equivalent and are ignored. */
+  readonly requests: ResourceAmounts;
+  /** Hard CPU (`cpus`) and memory (`memory`) limits. */
+  readonly limits: ResourceAmounts;
+}
+
+/** A file uploaded into the container before it starts. */
+export interface UploadedFile {
+  /** File name inside the mount's directory. */
+  readonly name: string;
+  /** The content, usually a Terraform expression (a sensitive variable), never a literal secret. */
+  readonly content: string;
+  /** Octal permission bits; the file belongs to root, so the container user can read but not change it. @default "0444" */
+  readonly mode?: string;
+}
+
+/** A directory of uploaded files, backed by a volume owned by this container. */
+export interface FileMount {
+  /** Short name of the mount; the volume is named `<container>-<name>`. */
+  readonly name: string;
+  /** Absolute directory inside the container. */
+  readonly directory: string;
+  /** The files. */
+  readonly files: readonly UploadedFile[];
+}
+
+/** A container port published on the Docker host. */
+export interface PublishedPort {
+  /** Port inside the container. */
+  readonly containerPort: number;
+  /** Port on the host. */
+  readonly hostPort: number;
+  /** Host address to bind. @default "127.0.0.1" */
+  readonly hostIp?: string;
+}
+
+export interface HardenedContainerProps {
+  /** Container name, unique on the Docker host; other containers on its networks reach it by this name. */
+  readonly name: string;
+  /** The image to run. */
+  readonly image: ContainerImage;
+  /** Networks to attach, in order; the container joins no other network. */
+  readonly networks: readonly IsolatedNetwork[];
+  /** Extra DNS names of the container on each of its networks. @default [] */
+  readonly aliases?: readonly string[];
+  /** Arguments after the image's entrypoint. @default - the image's CMD */
+  readonly command?: readonly string[];
+  /** Environment variables. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Directories of uploaded files. @default [] */
+  readonly fileMounts?: readonly FileMount[];
+  /** Writable in-memory directories (path → mount options), since the root filesystem is read-only. @default {} */
+  readonly tmpfs?: Readonly<Record<string, string>>;
+  /** CPU and memory. @default - requests 50m / 32Mi, limits 250m / 64Mi */
+  readonly resources?: ContainerResources;
+  /** The health check; `apply` waits until it passes. */
+  readonly healthCheck: HealthCheck;
+  /** Seconds `apply` waits for the container to become healthy. @default 60 */
+  readonly waitTimeoutSeconds?: number;
+  /** Seconds between SIGTERM and SIGKILL when the container is stopped. @default 10 */
+  readonly stopTimeoutSeconds?: number;
+  /** Ports published on the host. @default [] */
+  readonly ports?: readonly PublishedPort[];
+  /** Labels on the container and its volumes. @default - the first network's labels */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** UID and GID the container runs as (never 0). @default 65532 */
+  readonly user?: number;
+  /** Mount the image read-only; turning this off lets the process change its own binaries. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+const DEFAULT_RESOURCES: ContainerResources = {
+  requests: { cpu: "50m", memory: "32Mi" },
+  limits: { cpu: "250m", memory: "64Mi" },
+};
+
+/** Docker's smallest memory limit. */
+const MIN_MEMORY_MB = 6;
+
+/** Memory limit in MiB, as the provider takes it. */
+function memoryMb(quantity: string): number {
+  return Math.max(MIN_MEMORY_MB, Math.ceil(parseQuantity(quantity) / 2 ** 20));
+}
+
+/** CPU limit as the provider reads it back ("0.25", "1.0"), so a second plan shows no change. */
+function cpus(quantity: string): string {
+  const cores = Math.round(parseQuantity(quantity) * 1e9) / 1e9;
+  return Number.isInteger(cores) ? cores.toFixed(1) : String(cores);
+}
+
+/** CPU weight relative to the default 1024 of one core. */
+function cpuShares(quantity: string): number {
+  return Math.max(2, Math.round(parseQuantity(quantity) * 1024));
+}
+
+export class HardenedContainer extends Construct {
+  /** The container resource. */
+  readonly container: Container;
+  /** The container name. */
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: HardenedContainerProps) {
+    super(scope, id);
+    const user = props.user ?? 65532;
+    if (user === 0) throw new Error(`${props.name}: user 0 (root) is not allowed`);
+    if (props.networks.length === 0) throw new Error(`${props.name}: a container needs at least one network`);
+    this.name = props.name;
+    const labels = { ...(props.labels ?? props.networks[0].labels) };
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+
+    const volumes: ContainerVolumes[] = [];
+    const uploads = (props.fileMounts ?? []).flatMap((mount) => {
+      if (!mount.directory.startsWith("/")) throw new Error(`${props.name}: file mount directory "${mount.directory}" is not absolute`);
+      const volume = new Volume(this, `${mount.name}-volume`, { name: `${props.name}-${mount.name}`, labels: labelBlocks(labels) });
+      volumes.push({ volumeName: volume.name, containerPath: mount.directory, readOnly: false });
+      return mount.files.map((file) => {
+        const mode = file.mode ?? "0444";
+        if (!/^0[0-7]{3}$/.test(mode)) throw new Error(`${props.name}: file mode "${mode}" of ${file.name} is not octal like "0444"`);
+        return { file: `${mount.directory}/${file.name}`, content: file.content, permissions: mode };
+      });
+    });
+
+    this.container = new Container(this, "container", {
+      name: props.name,
+      image: props.image.imageId,
+      command: props.command ? [...props.command] : undefined,
+      env: Object.entries(props.env ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => `${key}=${value}`),
+      labels: labelBlocks(labels),
+      networksAdvanced: props.networks.map((network) => ({
+        name: network.network.name,
+        aliases: props.aliases && props.aliases.length > 0 ? [...props.aliases] : undefined,
+      })),
+      ports: (props.ports ?? []).map((port) => ({
+        internal: port.containerPort,
+        external: port.hostPort,
+        ip: port.hostIp ?? "127.0.0.1",
+        protocol: "tcp",
+      })),
+      volumes: volumes.length > 0 ? volumes : undefined,
+      upload: uploads.length > 0 ? uploads : undefined,
+      tmpfs: props.tmpfs && Object.keys(props.tmpfs).length > 0 ? { ...props.tmpfs } : undefined,
+
+      user: `${user}:${user}`,
+      readOnly: props.readOnlyRootFilesystem ?? true,
+      securityOpts: ["no-new-privileges:true"],
+      capabilities: { drop: ["ALL"] },
+      privileged: false,
+
+      memory: memoryMb(resources.limits.memory),
+      memorySwap: memoryMb(resources.limits.memory), // equal to memory: no swap on top
+      cpus: cpus(resources.limits.cpu),
+      cpuShares: cpuShares(resources.requests.cpu),
+
+      healthcheck: props.healthCheck.render(),
+      restart: "unless-stopped",
+      mustRun: true,
+      wait: true,
+      waitTimeout: props.waitTimeoutSeconds ?? 60,
+      stopTimeout: props.stopTimeoutSeconds ?? 10,
+      destroyGraceSeconds: props.stopTimeoutSeconds ?? 10,
+    });
+  }
+}
