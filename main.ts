@@ -2,6 +2,8 @@
 //   ENVIRONMENTS=staging,prod  only synthesize these (names are checked)
 //   DEPLOY_TARGET=docker       deploy to this platform instead of each environment's target.platform
 //   ALLOW_DESTROY=prod         lift prevent_destroy of that protected environment
+//   SETTINGS_DIR=path          read base.yaml and the environment files from this folder instead of environments/
+//   TF_PROVIDER_VERSIONS=docker=4.6.1-dev.x,...  pin provider versions (exported by `scripts/toolchain.sh env`)
 import { App } from "cdktf";
 import { ConfigError, loadEnvironments } from "./spec";
 import { EnvironmentStack, Platform } from "./stacks";
@@ -14,13 +16,17 @@ function main(): void {
   if (target !== undefined && !PLATFORMS.includes(target as Platform)) {
     throw new ConfigError([`DEPLOY_TARGET "${target}" is not a platform (valid: ${PLATFORMS.join(", ")})`]);
   }
-  const specs = loadEnvironments(undefined, { only });
+  const specs = loadEnvironments(process.env.SETTINGS_DIR || undefined, { only });
+  const providerVersions = Object.fromEntries(
+    (process.env.TF_PROVIDER_VERSIONS ?? "").split(",").filter(Boolean).map((pin) => pin.split("=", 2).map((part) => part.trim())),
+  );
   const app = new App();
   for (const spec of specs) {
     new EnvironmentStack(app, spec.name, {
       spec,
       platform: target as Platform | undefined,
       allowDestroy: process.env.ALLOW_DESTROY === spec.name,
+      providerVersions,
     });
   }
   app.synth();

@@ -18,6 +18,7 @@
 #
 # Usage: scripts/toolchain.sh <command>   (see `scripts/toolchain.sh help`)
 #        eval "$(scripts/toolchain.sh env)"
+# shellcheck disable=SC2317 # functions are reached through the dispatch in main and the EXIT trap
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -151,7 +152,7 @@ go_build_env() {
 
 platform() {
   local os arch
-  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) os="$(uname -s | tr 'A-Z' 'a-z')" ;; esac
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) os="$(uname -s | tr '[:upper:]' '[:lower:]')" ;; esac
   case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
   printf '%s_%s' "$os" "$arch"
 }
@@ -397,19 +398,22 @@ docker_up_part() {
   fi
   command -v docker >/dev/null 2>&1 || die "no docker client on PATH"
 
-  # Try the driver that worked last time first, then overlay2, then vfs.
+  # Try the driver that worked last time first, then overlay2, then vfs
+  # (vfs is slow and disk-hungry but works inside any container).
   local drivers=() d last
   last="$(cat "$DOCKER_STATE/storage-driver" 2>/dev/null || true)"
   [ -n "$last" ] && drivers+=("$last")
-  for d in overlay2 vfs; do [ "$d" = "$last" ] || drivers+=("$d"); done
+  for d in ${TOOLCHAIN_DOCKER_DRIVERS:-overlay2 vfs}; do [ "$d" = "$last" ] || drivers+=("$d"); done
   for d in "${drivers[@]}"; do
     log "starting dockerd with storage driver $d (log: $DOCKER_STATE/dockerd.log)"
     rm -f "$DOCKER_STATE/dockerd.pid"
-    printf '\n==== %s: dockerd --storage-driver=%s\n' "$(date -u +%FT%TZ)" "$d" >>"$DOCKER_STATE/dockerd.log"
+    printf '\n==== %s: dockerd --storage-driver=%s %s\n' "$(date -u +%FT%TZ)" "$d" \
+      "${TOOLCHAIN_DOCKERD_ARGS:-}" >>"$DOCKER_STATE/dockerd.log"
     # setsid: the daemon outlives this script and is not in its process group.
     # 9>&-: do not hand the toolchain lock to the long-lived daemon.
+    # shellcheck disable=SC2086 # TOOLCHAIN_DOCKERD_ARGS is a list of flags
     setsid dockerd --storage-driver="$d" --pidfile="$DOCKER_STATE/dockerd.pid" \
-      >>"$DOCKER_STATE/dockerd.log" 2>&1 </dev/null 9>&- &
+      ${TOOLCHAIN_DOCKERD_ARGS:-} >>"$DOCKER_STATE/dockerd.log" 2>&1 </dev/null 9>&- &
     pid=$!
     if wait_for_docker "$pid" "$DOCKER_WAIT_SECONDS"; then
       printf '%s\n' "$d" >"$DOCKER_STATE/storage-driver"
@@ -448,9 +452,14 @@ base_image_part() {
   goroot="$(go env GOROOT)"
   gover="$(go env GOVERSION)"             # e.g. go1.26.8
   tag="${BASE_IMAGE:-golang:$(printf '%s' "${gover#go}" | cut -d. -f1,2)}"
-  if docker image inspect "$tag" >/dev/null 2>&1; then
-    log "image $tag already exists"
-    PART_STATUS="reused"; PART_NOTE="$tag"; return
+  local have
+  have="$(docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null \
+    | sed -n 's/^GOLANG_VERSION=//p')" || true
+  if [ "$have" = "${gover#go}" ]; then
+    log "image $tag (Go $have) already exists"
+    PART_STATUS="reused"; PART_NOTE="$tag ($gover)"; return
+  elif [ -n "$have" ] || docker image inspect "$tag" >/dev/null 2>&1; then
+    log "image $tag holds Go '${have:-unknown}', the local toolchain is $gover: re-importing"
   fi
   if [ ! -x /bin/busybox ] || ! /bin/busybox --list 2>/dev/null | grep -qx sh \
      || ! file_is_static /bin/busybox; then
@@ -491,7 +500,10 @@ base_image_part() {
         --message "Go ${gover#go} from the local toolchain + busybox (scripts/toolchain.sh)" \
         - "$tag" >/dev/null
   rm -rf "$stage"
-  docker run --rm "$tag" go version >&2 || die "$tag does not run 'go version'"
+  if ! docker run --rm --network none "$tag" sh -c 'go version && go env GOROOT' >&2; then
+    docker rmi "$tag" >/dev/null 2>&1 || true   # never leave a broken image to be "reused"
+    die "$tag does not run 'go version'"
+  fi
   PART_STATUS="built"; PART_NOTE="$tag ($gover)"
 }
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
@@ -511,6 +523,13 @@ cmd_env() {
   printf 'export CHECKPOINT_DISABLE=1\n'
   printf 'export CDKTF_AIRGAPPED=1\n'
   printf 'unset TF_PLUGIN_CACHE_DIR\n'
+  # The versions the mirror holds, for the stacks to pin (the prebuilt bindings name older ones).
+  local p type version pins=()
+  for p in "${PROVIDERS[@]}"; do
+    IFS='|' read -r _ _ type version _ <<<"$p"
+    pins+=("$type=$version")
+  done
+  printf 'export TF_PROVIDER_VERSIONS=%q\n' "$(IFS=,; printf '%s' "${pins[*]}")"
 }
 
 # --------------------------------------------------------------------------
@@ -553,7 +572,7 @@ resource "docker_network" "verify" {
 EOF
     fi
   } >"$dir/main.tf"
-  log "verifying with $kind ($bin) in $dir (docker_network: $([ $with_docker = 1 ] && echo yes || echo no, engine down))"
+  log "verifying with $kind ($bin) in $dir (docker_network: $([ "$with_docker" = 1 ] && echo yes || echo no, engine down))"
   (
     cd "$dir"
     export TF_CLI_CONFIG_FILE="$CLI_CONFIG" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
@@ -565,7 +584,7 @@ EOF
     grep -E '^Plan:|will be created' "$dir/plan.log" >&2
   ) || die "verification with $kind failed (files in $dir)"
   rm -rf "$dir"
-  PART_STATUS="ok"; PART_NOTE="$kind init+validate+plan$([ $with_docker = 1 ] && echo ' (+docker_network)')"
+  PART_STATUS="ok"; PART_NOTE="$kind init+validate+plan$([ "$with_docker" = 1 ] && echo ' (+docker_network)')"
 }
 cmd_verify() {
   local kinds=("$@")
@@ -595,6 +614,8 @@ Environment:
   TOOLCHAIN_TF          auto (default) | terraform | tofu
   TOOLCHAIN_BASE_IMAGE  tag for the builder image (default golang:<go major.minor>)
   TOOLCHAIN_DOCKER_WAIT seconds to wait for dockerd to answer (default 60)
+  TOOLCHAIN_DOCKERD_ARGS extra dockerd flags for docker-up (e.g. --iptables=false)
+  TOOLCHAIN_DOCKER_DRIVERS storage drivers docker-up tries in order (default "overlay2 vfs")
   TOOLCHAIN_SKIP_DOCKER=1  make 'all' skip docker-up and base-image
 EOF
 }
@@ -629,4 +650,6 @@ main() {
   esac
 }
 
-main "$@"
+# One line, so bash has read it whole before running: edits to this file while
+# it runs cannot make bash read a shifted remainder.
+main "$@"; exit "$?"

@@ -17,6 +17,8 @@ export interface EnvironmentStackProps {
   readonly platform?: Platform;
   /** Lift `prevent_destroy` of a protected environment, so `destroy` can run. @default false */
   readonly allowDestroy?: boolean;
+  /** Provider versions to require, by provider name (the toolchain's mirror holds its own builds). @default - the bindings' versions */
+  readonly providerVersions?: Readonly<Record<string, string>>;
 }
 
 export class EnvironmentStack extends TerraformStack {
@@ -50,6 +52,8 @@ export class EnvironmentStack extends TerraformStack {
         break;
       }
     }
+    const version = props.providerVersions?.[this.platform];
+    if (version) this.addOverride(`terraform.required_providers.${this.platform}.version`, version);
   }
 
   /** State per environment and per platform, so switching target never mixes state. */

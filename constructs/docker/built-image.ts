@@ -39,8 +39,9 @@ export class BuiltImage extends Construct implements ContainerImage {
         dockerfile: props.dockerfile ?? "Dockerfile",
         buildArgs: { ...(props.buildArgs ?? {}) },
         label: { ...(props.labels ?? {}) },
-        // Base images come from the local image store only; a build never reaches a registry.
+        // Hermetic: base images come from the local image store only, and RUN steps get no network.
         pullParent: false,
+        networkMode: "none",
         remove: true,
         forceRemove: true,
       },

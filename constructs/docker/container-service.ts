@@ -4,6 +4,7 @@
 import { Construct } from "constructs";
 import { splitReplicas } from "../../spec/gray-release";
 import { ContainerImage } from "./container-image";
+import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
 import { HealthCheck } from "./health-check";
 import { IsolatedNetwork } from "./isolated-network";
@@ -51,7 +52,7 @@ export interface ContainerServiceProps {
   readonly healthCheck?: HealthCheck;
   /** Non-secret configuration, as environment variables. @default {} */
   readonly config?: Readonly<Record<string, string>>;
-  /** Secrets, as read-only files in `secretsDirectory` (the app reads SECRETS_DIR). @default [] */
+  /** Secrets, as read-only files in `secretsDirectory` (the app reads SECRETS_DIR); replicas restart when one changes. @default [] */
   readonly secrets?: readonly SecretFile[];
   /** Where secrets are mounted. @default "/run/secrets" */
   readonly secretsDirectory?: string;
@@ -100,6 +101,17 @@ export class ContainerService extends Construct {
       SECRET_NAMES: secrets.map((secret) => secret.name).join(","),
     };
 
+    // One volume of secret files for the service, mounted read-only by every replica of both tracks.
+    const secretFiles =
+      secrets.length > 0
+        ? new FileVolume(this, "secrets", {
+            name: `${prefix}-secrets`,
+            image: props.image,
+            files: secrets.map((secret) => ({ name: secret.name, content: secret.value })),
+            labels: { ...props.network.labels, service: id },
+          })
+        : undefined;
+
     const track = (name: "stable" | "canary", image: ContainerImage, count: number, trackWeight: number) => {
       for (let index = 1; index <= count; index++) {
         const containerName = name === "stable" ? `${prefix}-${index}` : `${prefix}-canary-${index}`;
@@ -109,10 +121,7 @@ export class ContainerService extends Construct {
           networks: [props.network],
           aliases: [id],
           env,
-          fileMounts:
-            secrets.length > 0
-              ? [{ name: "secrets", directory: secretsDirectory, files: secrets.map((secret) => ({ name: secret.name, content: secret.value })) }]
-              : [],
+          fileMounts: secretFiles ? [{ volume: secretFiles, directory: secretsDirectory }] : [],
           resources: props.resources,
           healthCheck,
           waitTimeoutSeconds: props.waitTimeoutSeconds,

@@ -1,13 +1,13 @@
 // One container with this project's safe defaults: non-root, read-only root filesystem, no new privileges,
 // every capability dropped, limits and a health check always set, restarted unless stopped, and an apply that
-// returns only once the container is healthy. Files (secrets, proxy config) are uploaded into a volume before
-// the container starts: a read-only root filesystem takes no upload, and an image never holds them.
-import { Container, ContainerVolumes } from "@cdktf/provider-docker/lib/container";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
+// returns only once the container is healthy. Files (secrets, proxy config) come from FileVolumes mounted
+// read-only; an image never holds them.
+import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
 import { parseQuantity } from "../../spec/quantity";
 import { labelBlocks } from "./_labels";
 import { ContainerImage } from "./container-image";
+import { FileVolume } from "./file-volume";
 import { HealthCheck } from "./health-check";
 import { IsolatedNetwork } from "./isolated-network";
 
@@ -27,24 +27,12 @@ export interface ContainerResources {
   readonly limits: ResourceAmounts;
 }
 
-/** A file uploaded into the container before it starts. */
-export interface UploadedFile {
-  /** File name inside the mount's directory. */
-  readonly name: string;
-  /** The content, usually a Terraform expression (a sensitive variable), never a literal secret. */
-  readonly content: string;
-  /** Octal permission bits; the file belongs to root, so the container user can read but not change it. @default "0444" */
-  readonly mode?: string;
-}
-
-/** A directory of uploaded files, backed by a volume owned by this container. */
+/** Files mounted read-only into the container. */
 export interface FileMount {
-  /** Short name of the mount; the volume is named `<container>-<name>`. */
-  readonly name: string;
+  /** The volume holding the files. */
+  readonly volume: FileVolume;
   /** Absolute directory inside the container. */
   readonly directory: string;
-  /** The files. */
-  readonly files: readonly UploadedFile[];
 }
 
 /** A container port published on the Docker host. */
@@ -70,7 +58,7 @@ export interface HardenedContainerProps {
   readonly command?: readonly string[];
   /** Environment variables. @default {} */
   readonly env?: Readonly<Record<string, string>>;
-  /** Directories of uploaded files. @default [] */
+  /** Read-only directories of files; the container is replaced when a file changes. @default [] */
   readonly fileMounts?: readonly FileMount[];
   /** Writable in-memory directories (path → mount options), since the root filesystem is read-only. @default {} */
   readonly tmpfs?: Readonly<Record<string, string>>;
@@ -131,17 +119,11 @@ export class HardenedContainer extends Construct {
     const labels = { ...(props.labels ?? props.networks[0].labels) };
     const resources = props.resources ?? DEFAULT_RESOURCES;
 
-    const volumes: ContainerVolumes[] = [];
-    const uploads = (props.fileMounts ?? []).flatMap((mount) => {
+    const fileMounts = props.fileMounts ?? [];
+    for (const mount of fileMounts) {
       if (!mount.directory.startsWith("/")) throw new Error(`${props.name}: file mount directory "${mount.directory}" is not absolute`);
-      const volume = new Volume(this, `${mount.name}-volume`, { name: `${props.name}-${mount.name}`, labels: labelBlocks(labels) });
-      volumes.push({ volumeName: volume.name, containerPath: mount.directory, readOnly: false });
-      return mount.files.map((file) => {
-        const mode = file.mode ?? "0444";
-        if (!/^0[0-7]{3}$/.test(mode)) throw new Error(`${props.name}: file mode "${mode}" of ${file.name} is not octal like "0444"`);
-        return { file: `${mount.directory}/${file.name}`, content: file.content, permissions: mode };
-      });
-    });
+    }
+    const loaders = fileMounts.map((mount) => mount.volume.loader);
 
     this.container = new Container(this, "container", {
       name: props.name,
@@ -161,8 +143,10 @@ export class HardenedContainer extends Construct {
         ip: port.hostIp ?? "127.0.0.1",
         protocol: "tcp",
       })),
-      volumes: volumes.length > 0 ? volumes : undefined,
-      upload: uploads.length > 0 ? uploads : undefined,
+      volumes:
+        fileMounts.length > 0
+          ? fileMounts.map((mount) => ({ volumeName: mount.volume.volume.name, containerPath: mount.directory, readOnly: true }))
+          : undefined,
       tmpfs: props.tmpfs && Object.keys(props.tmpfs).length > 0 ? { ...props.tmpfs } : undefined,
 
       user: `${user}:${user}`,
@@ -183,6 +167,13 @@ export class HardenedContainer extends Construct {
       waitTimeout: props.waitTimeoutSeconds ?? 60,
       stopTimeout: props.stopTimeoutSeconds ?? 10,
       destroyGraceSeconds: props.stopTimeoutSeconds ?? 10,
+      // The files are in place before the container starts, and a new version of them means a new container.
+      dependsOn: loaders.length > 0 ? loaders : undefined,
+      // A plain address: cdktf renders a resource here as "${...}", which Terraform rejects in this meta-argument.
+      lifecycle:
+        loaders.length > 0
+          ? { replaceTriggeredBy: loaders.map((loader) => `${loader.terraformResourceType}.${loader.friendlyUniqueId}`) }
+          : undefined,
     });
   }
 }

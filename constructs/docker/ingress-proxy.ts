@@ -4,6 +4,7 @@
 import { Construct } from "constructs";
 import { CaddyfileOptions, ProxyRoute, renderCaddyfile } from "./caddyfile";
 import { LocalImage } from "./container-image";
+import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
 import { HealthCheck } from "./health-check";
 import { IsolatedNetwork } from "./isolated-network";
@@ -87,13 +88,15 @@ export class IngressProxy extends Construct {
       internal: false,
       preventDestroy: props.preventDestroy,
     });
+    const proxyImage = new LocalImage(this, "image", { name: image.name });
+    const config = new FileVolume(this, "config", { name: `${name}-config`, image: proxyImage, files: [{ name: "Caddyfile", content: this.caddyfile }], labels });
     this.proxy = new HardenedContainer(this, "proxy", {
       name,
-      image: new LocalImage(this, "image", { name: image.name }),
+      image: proxyImage,
       networks: [this.edgeNetwork, props.network],
       command: [image.binary, "run", "--config", `${CONFIG_DIRECTORY}/Caddyfile`, "--adapter", "caddyfile"],
       env: { XDG_CONFIG_HOME: "/tmp/config", XDG_DATA_HOME: "/tmp/data", HOME: "/tmp" },
-      fileMounts: [{ name: "config", directory: CONFIG_DIRECTORY, files: [{ name: "Caddyfile", content: this.caddyfile }] }],
+      fileMounts: [{ volume: config, directory: CONFIG_DIRECTORY }],
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
       resources: props.resources ?? { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
       healthCheck: HealthCheck.exec(image.healthCommand(`http://127.0.0.1:${PORTS.healthPort}/healthz`), { intervalSeconds: 5, retries: 3 }),

@@ -1,0 +1,71 @@
+// The whole report: every stack's summary plus the environment diff, and its JSON summary for machines
+// (a CI step can gate on `protectedDestructive`). No timestamps: the same plans give the same report.
+import { EnvironmentDiff } from "./environment-diff";
+import { ChangeCounts, compareText, isDestructive, StackPlan, StackSummary, summarizeStack } from "./summarize";
+
+export interface PlanReport {
+  /** Stack summaries, by stack name, then target. */
+  readonly stacks: readonly StackSummary[];
+  /** Settings that differ between the environment promoted from and the one promoted to. @default - no diff */
+  readonly environmentDiff?: EnvironmentDiff;
+}
+
+/** Summarizes every stack, sorted by name, then target (a stack may be planned for both platforms). */
+export function buildReport(plans: readonly StackPlan[], environmentDiff?: EnvironmentDiff): PlanReport {
+  const stacks = plans.map(summarizeStack).sort((a, b) => compareText(a.stack, b.stack) || compareText(a.target, b.target));
+  return { stacks, ...(environmentDiff ? { environmentDiff } : {}) };
+}
+
+/** The JSON summary: counts and changed addresses per stack, never a value. */
+export interface ReportSummaryJson {
+  readonly stacks: ReadonlyArray<{
+    readonly stack: string;
+    readonly target: string;
+    readonly protected: boolean;
+    readonly status: StackSummary["status"];
+    readonly counts: ChangeCounts;
+    readonly resources: ReadonlyArray<{ readonly address: string; readonly kind: string; readonly reason?: string }>;
+  }>;
+  readonly totals: ChangeCounts;
+  /** Stacks that change. */
+  readonly changed: readonly string[];
+  /** Stacks whose plan failed. */
+  readonly failed: readonly string[];
+  /** Something would be destroyed or replaced somewhere. */
+  readonly destructive: boolean;
+  /** Something would be destroyed or replaced in a protected environment. */
+  readonly protectedDestructive: boolean;
+  readonly environmentDiff?: { readonly from: string; readonly to: string; readonly paths: readonly string[] };
+}
+
+export function reportSummaryJson(report: PlanReport): ReportSummaryJson {
+  const sum = (key: keyof ChangeCounts) => report.stacks.reduce((total, stack) => total + stack.counts[key], 0);
+  return {
+    stacks: report.stacks.map((stack) => ({
+      stack: stack.stack,
+      target: stack.target,
+      protected: stack.protected,
+      status: stack.status,
+      counts: stack.counts,
+      resources: stack.resources.map((resource) => ({
+        address: resource.address,
+        kind: resource.kind,
+        ...(resource.reason ? { reason: resource.reason } : {}),
+      })),
+    })),
+    totals: { add: sum("add"), change: sum("change"), replace: sum("replace"), destroy: sum("destroy") },
+    changed: report.stacks.filter((stack) => stack.status === "changes").map((stack) => stack.stack),
+    failed: report.stacks.filter((stack) => stack.status === "failed").map((stack) => stack.stack),
+    destructive: report.stacks.some(isDestructive),
+    protectedDestructive: report.stacks.some((stack) => stack.protected && isDestructive(stack)),
+    ...(report.environmentDiff
+      ? {
+          environmentDiff: {
+            from: report.environmentDiff.from,
+            to: report.environmentDiff.to,
+            paths: report.environmentDiff.differences.map((difference) => difference.path),
+          },
+        }
+      : {}),
+  };
+}

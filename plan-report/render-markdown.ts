@@ -1,0 +1,291 @@
+// Renders a PlanReport as one GitHub comment: the counts of every stack, loud warnings for destruction,
+// the staging → prod settings diff, then per stack the changed attributes and the plan text, collapsed.
+// The whole comment stays under GitHub's 65,536-character limit: the header is never cut; resource lists
+// and plan texts share what is left and are cut per stack with a note.
+import { shareBudget } from "./_budget";
+import { code, details, escapeHtml, fencedBlock, stripAnsi, table } from "./_markdown";
+import { AttributeChange, ShownValue } from "./attribute-diff";
+import { EnvironmentDiff } from "./environment-diff";
+import { PlanReport } from "./plan-report";
+import { ChangeKind, isDestructive, ResourceChangeSummary, StackSummary } from "./summarize";
+
+/** The hidden marker a CI step finds the comment by, to update it instead of adding another. */
+export const REPORT_MARKER = "<!-- plan-report -->";
+
+/** GitHub refuses comments longer than 65,536 characters; keep a margin for what a CI step may add. */
+export const DEFAULT_MAX_CHARS = 65_000;
+
+export interface RenderOptions {
+  /** Most characters of the whole comment. @default DEFAULT_MAX_CHARS */
+  readonly maxChars?: number;
+  /** Link to the CI run that holds the full plans (artifacts). @default - no link */
+  readonly runUrl?: string;
+  /** Most attribute rows shown per resource. @default 40 */
+  readonly maxAttributesPerResource?: number;
+  /** Most rows of the environment diff. @default 100 */
+  readonly maxSettingRows?: number;
+}
+
+/** Terraform's symbol and a word; in code, so a leading "+" or "-" is not taken for a list marker. */
+const KIND_LABEL: Record<ChangeKind, string> = {
+  delete: "<code>-</code> <b>destroy</b>",
+  replace: "<code>-/+</code> <b>replace</b>",
+  update: "<code>~</code> update",
+  create: "<code>+</code> create",
+  read: "<code>&lt;=</code> read",
+  move: "<code>→</code> move",
+  forget: "<code>#</code> forget (left in place, dropped from state)",
+};
+
+const VALUE_CHARS = 120;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** One side of a change as a table cell; sensitive and unknown values are words, never values. */
+export function formatShown(value: ShownValue): string {
+  switch (value.kind) {
+    case "sensitive":
+      return "<i>(sensitive)</i>";
+    case "unknown":
+      return "<i>(known after apply)</i>";
+    case "absent":
+      return "<i>(none)</i>";
+    case "value":
+      return code(truncate(JSON.stringify(value.value), VALUE_CHARS));
+  }
+}
+
+const setting = (present: boolean, value: unknown): string =>
+  present ? code(truncate(JSON.stringify(value) ?? "null", VALUE_CHARS)) : "<i>(not set)</i>";
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+function countsText(stack: StackSummary): string {
+  const { add, change, replace, destroy } = stack.counts;
+  return `${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy`;
+}
+
+function stackLabel(stack: StackSummary): string {
+  return `<b>${escapeHtml(stack.stack)}</b>${stack.protected ? " (protected)" : ""}`;
+}
+
+function resultCell(stack: StackSummary): string {
+  if (stack.status === "failed") return "<b>plan failed</b>";
+  if (stack.status === "no-changes") return "no changes";
+  if (isDestructive(stack)) return stack.protected ? "<b>destroys in a protected environment</b>" : "<b>destroys</b>";
+  return "changes";
+}
+
+function summaryTable(report: PlanReport): string {
+  return table(
+    ["Stack", "Target", "Add", "Change", "Replace", "Destroy", "Result"],
+    report.stacks.map((stack) => [
+      stackLabel(stack),
+      escapeHtml(stack.target),
+      String(stack.counts.add),
+      String(stack.counts.change),
+      String(stack.counts.replace),
+      String(stack.counts.destroy),
+      resultCell(stack),
+    ]),
+    ["left", "left", "right", "right", "right", "right", "left"],
+  );
+}
+
+const MAX_WARNED_ADDRESSES = 10;
+
+function destroyedList(stack: StackSummary): string[] {
+  const lost = stack.resources.filter((resource) => resource.kind === "delete" || resource.kind === "replace");
+  const lines = lost.slice(0, MAX_WARNED_ADDRESSES).map((resource) => {
+    const forcedBy = resource.attributes.filter((row) => row.forcesReplacement).map((row) => row.path);
+    const why = forcedBy.length > 0 ? ` (forced by ${forcedBy.slice(0, 3).map(code).join(", ")}${forcedBy.length > 3 ? ", …" : ""})` : "";
+    return `> - ${resource.kind === "delete" ? "destroy" : "replace"} ${code(resource.address)}${why}`;
+  });
+  if (lost.length > MAX_WARNED_ADDRESSES) lines.push(`> - … and ${lost.length - MAX_WARNED_ADDRESSES} more`);
+  return lines;
+}
+
+/** Alerts: a CAUTION per protected environment that loses something, a WARNING for the others and failures. */
+function warnings(report: PlanReport): string[] {
+  const blocks: string[] = [];
+  for (const stack of report.stacks.filter((candidate) => candidate.protected && isDestructive(candidate))) {
+    blocks.push(
+      [
+        "> [!CAUTION]",
+        `> **Protected environment ${escapeHtml(stack.stack)}: this plan destroys or replaces ${plural(stack.counts.destroy + stack.counts.replace, "resource")}.**`,
+        "> Deleted objects and their data are gone; replaced ones are recreated (downtime). Approve the deploy only if that is intended.",
+        ">",
+        ...destroyedList(stack),
+      ].join("\n"),
+    );
+  }
+  const others = report.stacks.filter((stack) => !stack.protected && isDestructive(stack));
+  if (others.length > 0) {
+    blocks.push(
+      [
+        "> [!WARNING]",
+        `> This plan destroys or replaces resources in ${others.map((stack) => `**${escapeHtml(stack.stack)}**`).join(", ")}.`,
+        ">",
+        ...others.flatMap((stack) => destroyedList(stack).map((line) => line.replace("> - ", `> - ${escapeHtml(stack.stack)}: `))),
+      ].join("\n"),
+    );
+  }
+  const failed = report.stacks.filter((stack) => stack.status === "failed");
+  if (failed.length > 0) {
+    blocks.push(
+      [
+        "> [!WARNING]",
+        `> Planning failed for ${failed.map((stack) => `**${escapeHtml(stack.stack)}**`).join(", ")}: the table has no counts for ${failed.length === 1 ? "it" : "them"}.`,
+      ].join("\n"),
+    );
+  }
+  return blocks;
+}
+
+function environmentDiffSection(diff: EnvironmentDiff, maxRows: number): string {
+  const heading = `### Promotion ${escapeHtml(diff.from)} → ${escapeHtml(diff.to)}`;
+  if (diff.differences.length === 0) {
+    return `${heading}\n\nThe layered settings of ${escapeHtml(diff.from)} and ${escapeHtml(diff.to)} are the same.`;
+  }
+  const shown = diff.differences.slice(0, maxRows);
+  const rows = shown.map((difference) => [
+    code(difference.path),
+    setting("from" in difference, difference.from),
+    setting("to" in difference, difference.to),
+  ]);
+  const more = diff.differences.length > shown.length ? `\n\n… and ${diff.differences.length - shown.length} more settings.` : "";
+  const body = table(["Setting", escapeHtml(diff.from), escapeHtml(diff.to)], rows) + more;
+  const summary = `${plural(diff.differences.length, "setting")} differ between ${escapeHtml(diff.from)} and ${escapeHtml(diff.to)} after layering`;
+  return `${heading}\n\n${details(summary, body)}`;
+}
+
+function resourceBlock(resource: ResourceChangeSummary, maxRows: number): string {
+  const moved = resource.previousAddress ? ` (from ${code(resource.previousAddress)})` : "";
+  const reason = resource.reason ? ` <i>${escapeHtml(resource.reason.replace(/_/g, " "))}</i>` : "";
+  const title = `- ${KIND_LABEL[resource.kind]} ${code(resource.address)}${moved}${reason}`;
+  if (resource.attributes.length === 0) return title;
+  const rows = resource.attributes.slice(0, maxRows).map((row: AttributeChange) => [
+    `${code(row.path)}${row.forcesReplacement ? " <b>forces replacement</b>" : ""}`,
+    formatShown(row.before),
+    formatShown(row.after),
+  ]);
+  const more = resource.attributes.length > maxRows ? `\n\n… and ${resource.attributes.length - maxRows} more attributes.` : "";
+  return `${title}\n\n${table(["Attribute", "Before", "After"], rows)}${more}`;
+}
+
+const fullPlanHint = (stack: StackSummary, runUrl?: string) =>
+  `the whole plan is ${code(`${stack.stack}/plan.txt`)} of the plans${runUrl ? ` of [this run](${runUrl})` : ""}`;
+
+/** The stack's changed resources, cut at a resource boundary to fit `budget` characters. */
+function resourcesBody(stack: StackSummary, options: Required<Omit<RenderOptions, "runUrl">> & RenderOptions, budget: number): string {
+  const blocks = stack.resources.map((resource) => resourceBlock(resource, options.maxAttributesPerResource));
+  const outputs = stack.outputs.map(
+    (output) => `- ${KIND_LABEL[output.kind]} output ${code(output.name)}: ${formatShown(output.before)} → ${formatShown(output.after)}`,
+  );
+  const all = [...blocks, ...outputs];
+  // Consecutive list items stay one list; a block with a table is set apart by blank lines.
+  const joinBlocks = (parts: readonly string[]) =>
+    parts.reduce((text, part, index) => (index === 0 ? part : `${text}${part.includes("\n") || parts[index - 1].includes("\n") ? "\n\n" : "\n"}${part}`), "");
+  const full = joinBlocks(all);
+  if (full.length <= budget) return full;
+  const note = (left: number) =>
+    `… and ${plural(left, "more change")} not shown to fit GitHub's comment size limit; ${fullPlanHint(stack, options.runUrl)}.`;
+  const kept: string[] = [];
+  let used = note(all.length).length;
+  for (const block of all) {
+    if (used + block.length + 2 > budget) break;
+    kept.push(block);
+    used += block.length + 2;
+  }
+  return `${joinBlocks(kept)}\n\n${note(all.length - kept.length)}`;
+}
+
+/** The plan text, cut at a line boundary to fit `budget` characters. */
+function planTextBody(stack: StackSummary, text: string, budget: number, runUrl?: string): string {
+  const full = fencedBlock(text);
+  if (full.length <= budget) return full;
+  const lines = text.split("\n");
+  const note = (shown: number) =>
+    `… ${lines.length - shown} of ${lines.length} lines not shown to fit GitHub's comment size limit; ${fullPlanHint(stack, runUrl)}.`;
+  const room = budget - note(0).length - 16;
+  let shown = 0;
+  let length = 0;
+  while (shown < lines.length && length + lines[shown].length + 1 <= room) {
+    length += lines[shown].length + 1;
+    shown += 1;
+  }
+  return `${fencedBlock(lines.slice(0, shown).join("\n"))}\n\n${note(shown)}`;
+}
+
+function stackSection(stack: StackSummary, resources: string, planText: string | undefined): string {
+  const heading = `### ${escapeHtml(stack.stack)}${stack.protected ? " (protected)" : ""} · ${escapeHtml(stack.target)}`;
+  const parts = [heading];
+  if (stack.status === "failed") {
+    parts.push(details("<b>Planning failed</b>", fencedBlock(stack.error ?? "")));
+  } else if (stack.status === "no-changes") {
+    parts.push("No changes.");
+  } else {
+    parts.push(details(`${plural(stack.resources.length, "resource")} change: ${countsText(stack)}`, resources));
+  }
+  if (planText !== undefined) parts.push(details(`Plan text of ${escapeHtml(stack.stack)}`, planText));
+  return parts.join("\n\n");
+}
+
+function title(report: PlanReport): string {
+  const changed = report.stacks.filter((stack) => stack.status === "changes").length;
+  const failed = report.stacks.filter((stack) => stack.status === "failed").length;
+  const total = report.stacks.length;
+  const status =
+    changed === 0 && failed === 0 ? `no changes in ${plural(total, "stack")}` : `${changed} of ${plural(total, "stack")} change${failed ? `, ${failed} failed` : ""}`;
+  return `## Terraform plan: ${status}`;
+}
+
+function footer(report: PlanReport, runUrl?: string): string {
+  const versions = [...new Set(report.stacks.map((stack) => stack.terraformVersion).filter((version): version is string => !!version))].sort();
+  const planned = versions.length > 0 ? `Planned with Terraform ${versions.join(", ")}` : "";
+  const run = runUrl ? `plans and full texts in the artifacts of [this run](${runUrl})` : "";
+  const text = [planned, run].filter(Boolean).join("; ");
+  return text === "" ? "" : `<sub>${text}.</sub>`;
+}
+
+/** The report as Markdown, at most `maxChars` characters. */
+export function renderMarkdown(report: PlanReport, renderOptions: RenderOptions = {}): string {
+  const options = {
+    maxChars: DEFAULT_MAX_CHARS,
+    maxAttributesPerResource: 40,
+    maxSettingRows: 100,
+    ...renderOptions,
+  };
+  const head = [
+    REPORT_MARKER,
+    title(report),
+    ...warnings(report),
+    summaryTable(report),
+    ...(report.environmentDiff ? [environmentDiffSection(report.environmentDiff, options.maxSettingRows)] : []),
+  ].join("\n\n");
+  const foot = footer(report, options.runUrl);
+  const texts = report.stacks.map((stack) => (stack.planText === undefined ? undefined : stripAnsi(stack.planText).replace(/^(\s*\n)+/, "").trimEnd()));
+
+  // Fixed parts: everything but the resource lists and plan texts, which share what is left.
+  const skeleton = [head, ...report.stacks.map((stack, index) => stackSection(stack, "", texts[index] === undefined ? undefined : "")), foot]
+    .filter(Boolean)
+    .join("\n\n");
+  const available = Math.max(0, options.maxChars - skeleton.length - 1);
+  const resourceDemands = report.stacks.map((stack) => (stack.status === "changes" ? resourcesBody(stack, options, Infinity).length : 0));
+  const textDemands = texts.map((text) => (text === undefined ? 0 : fencedBlock(text).length));
+  // Resource lists first (up to 60 % while texts compete), texts take the rest, then lists take back what texts left.
+  const firstResources = shareBudget(available * 0.6, resourceDemands);
+  const textBudgets = shareBudget(available - firstResources.reduce((a, b) => a + b, 0), textDemands);
+  const resourceBudgets = shareBudget(available - textBudgets.reduce((a, b) => a + b, 0), resourceDemands);
+
+  const sections = report.stacks.map((stack, index) => {
+    const text = texts[index];
+    const resources = stack.status === "changes" ? resourcesBody(stack, options, resourceBudgets[index]) : "";
+    return stackSection(stack, resources, text === undefined ? undefined : planTextBody(stack, text, textBudgets[index], options.runUrl));
+  });
+  const markdown = `${[head, ...sections, foot].filter(Boolean).join("\n\n")}\n`;
+  // Only a header larger than the limit (hundreds of stacks) gets here; cut it rather than have GitHub refuse it.
+  return markdown.length <= options.maxChars ? markdown : `${markdown.slice(0, options.maxChars - 80)}\n\n… report cut to fit GitHub's comment size limit.\n`;
+}

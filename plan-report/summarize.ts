@@ -1,0 +1,210 @@
+// Turns one stack's plan into what the report shows: counts per action, the changed resources with their
+// changed attributes, and the plan text. Values of sensitive variables are scrubbed here, so nothing
+// downstream (Markdown, JSON summary) can print them even where a provider forgot to mark an attribute.
+import { AttributeChange, attributeChanges, ShownValue } from "./attribute-diff";
+import { JsonValue, PlanChange, PlanJson, PlanResourceChange } from "./plan-json";
+
+/** One stack's plan as read from disk. */
+export interface StackPlan {
+  /** Stack (environment) name. */
+  readonly stack: string;
+  /** Platform the stack deploys to, e.g. "kubernetes". */
+  readonly target: string;
+  /** The environment is protected (`protected: true` in its settings). */
+  readonly protected: boolean;
+  /** `terraform show -json` of the plan; absent when planning failed. */
+  readonly plan?: PlanJson;
+  /** `terraform show -no-color` of the plan. @default - no plan text in the report */
+  readonly planText?: string;
+  /** Why there is no plan (the failed command's output). @default - the plan succeeded */
+  readonly error?: string;
+}
+
+/** How a resource changes, one word per row of the report. */
+export type ChangeKind = "delete" | "replace" | "update" | "create" | "read" | "move" | "forget";
+
+/** One resource that changes. */
+export interface ResourceChangeSummary {
+  readonly address: string;
+  /** Address in the prior state, when the resource was moved. */
+  readonly previousAddress?: string;
+  readonly type: string;
+  readonly kind: ChangeKind;
+  /** Terraform's reason, e.g. `replace_because_cannot_update`. */
+  readonly reason?: string;
+  /** Changed attributes (updates and replacements only; creations and deletions show in the plan text). */
+  readonly attributes: readonly AttributeChange[];
+}
+
+/** One output whose value changes. */
+export interface OutputChangeSummary {
+  readonly name: string;
+  readonly kind: ChangeKind;
+  readonly before: ShownValue;
+  readonly after: ShownValue;
+}
+
+/** Counts as in the header table; a replacement counts once, as a replacement. */
+export interface ChangeCounts {
+  readonly add: number;
+  readonly change: number;
+  readonly replace: number;
+  readonly destroy: number;
+}
+
+export interface StackSummary {
+  readonly stack: string;
+  readonly target: string;
+  readonly protected: boolean;
+  readonly status: "changes" | "no-changes" | "failed";
+  readonly counts: ChangeCounts;
+  /** Changed resources, most destructive first, then by address. */
+  readonly resources: readonly ResourceChangeSummary[];
+  readonly outputs: readonly OutputChangeSummary[];
+  /** Plan text, scrubbed. */
+  readonly planText?: string;
+  /** Why planning failed, scrubbed. */
+  readonly error?: string;
+  readonly terraformVersion?: string;
+}
+
+/** Order of the kinds in lists: what a reviewer must not miss comes first. */
+export const CHANGE_KIND_ORDER: readonly ChangeKind[] = ["delete", "replace", "update", "create", "move", "forget", "read"];
+
+/** The kind of a change; null for a no-op that is not a move. */
+export function changeKind(change: Pick<PlanResourceChange, "change" | "previous_address" | "address">): ChangeKind | null {
+  const actions = change.change.actions.join(",");
+  switch (actions) {
+    case "create":
+      return "create";
+    case "update":
+      return "update";
+    case "delete":
+      return "delete";
+    case "delete,create":
+    case "create,delete":
+      return "replace";
+    case "read":
+      return "read";
+    case "forget":
+      return "forget";
+    default:
+      return change.previous_address !== undefined && change.previous_address !== change.address ? "move" : null;
+  }
+}
+
+/** The values of the plan's sensitive variables: they must not appear in any text the report prints. */
+export function sensitiveValues(plan: PlanJson): string[] {
+  const declared = plan.configuration?.root_module?.variables ?? {};
+  const values: string[] = [];
+  const collect = (value: JsonValue | undefined): void => {
+    if (typeof value === "string" && value !== "") values.push(value);
+    else if (typeof value === "number" || typeof value === "boolean") values.push(String(value));
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
+  };
+  for (const [name, variable] of Object.entries(declared)) {
+    if (variable.sensitive) collect(plan.variables?.[name]?.value);
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  return [...new Set(values)].sort((a, b) => b.length - a.length || a.localeCompare(b));
+}
+
+/** Secrets shorter than this are masked only where they are a whole value: as substrings they would mask noise. */
+const MIN_SUBSTRING_SECRET = 4;
+
+/** Replaces every occurrence of a secret in `text`. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SUBSTRING_SECRET) result = result.split(secret).join("(sensitive value)");
+  }
+  return result;
+}
+
+function scrubShown(value: ShownValue, secrets: readonly string[]): ShownValue {
+  if (value.kind !== "value") return value;
+  const leaks = (candidate: JsonValue): boolean => {
+    if (typeof candidate === "string") return secrets.some((secret) => candidate === secret || (secret.length >= MIN_SUBSTRING_SECRET && candidate.includes(secret)));
+    if (typeof candidate === "number" || typeof candidate === "boolean") return secrets.includes(String(candidate));
+    return candidate !== null && Object.values(candidate).some(leaks);
+  };
+  return leaks(value.value) ? { kind: "sensitive" } : value;
+}
+
+function summarizeResource(change: PlanResourceChange, kind: ChangeKind, secrets: readonly string[]): ResourceChangeSummary {
+  const attributes =
+    kind === "update" || kind === "replace"
+      ? attributeChanges(change.change).map((row) => ({ ...row, before: scrubShown(row.before, secrets), after: scrubShown(row.after, secrets) }))
+      : [];
+  return {
+    address: change.address,
+    ...(kind === "move" ? { previousAddress: change.previous_address } : {}),
+    type: change.type,
+    kind,
+    ...(change.action_reason ? { reason: change.action_reason } : {}),
+    attributes,
+  };
+}
+
+function outputChange(name: string, change: PlanChange, secrets: readonly string[]): OutputChangeSummary | null {
+  const kind = changeKind({ address: name, change });
+  if (kind === null) return null;
+  const [row] = attributeChanges(change);
+  const side = (value: JsonValue | undefined, sensitive: JsonValue | undefined): ShownValue =>
+    value === null || value === undefined ? { kind: "absent" } : sensitive === true ? { kind: "sensitive" } : { kind: "value", value };
+  const before = row?.before ?? side(change.before, change.before_sensitive);
+  const after = row?.after ?? (change.after_unknown === true ? { kind: "unknown" } : side(change.after, change.after_sensitive));
+  return { name, kind, before: scrubShown(before, secrets), after: scrubShown(after, secrets) };
+}
+
+const byKindThenAddress = (a: ResourceChangeSummary, b: ResourceChangeSummary): number =>
+  CHANGE_KIND_ORDER.indexOf(a.kind) - CHANGE_KIND_ORDER.indexOf(b.kind) || compareText(a.address, b.address);
+
+/** Locale-independent string order, so the report is the same on every machine. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Counts, changed resources and outputs of one stack's plan. */
+export function summarizeStack(input: StackPlan): StackSummary {
+  const base = { stack: input.stack, target: input.target, protected: input.protected };
+  const secrets = input.plan ? sensitiveValues(input.plan) : [];
+  const planText = input.planText === undefined ? undefined : scrub(input.planText, secrets);
+  if (!input.plan) {
+    return {
+      ...base,
+      status: "failed",
+      counts: { add: 0, change: 0, replace: 0, destroy: 0 },
+      resources: [],
+      outputs: [],
+      ...(planText !== undefined ? { planText } : {}),
+      error: input.error ?? "no plan",
+    };
+  }
+  const resources = (input.plan.resource_changes ?? [])
+    .map((change) => ({ change, kind: changeKind(change) }))
+    .filter((entry): entry is { change: PlanResourceChange; kind: ChangeKind } => entry.kind !== null)
+    .map(({ change, kind }) => summarizeResource(change, kind, secrets))
+    .sort(byKindThenAddress);
+  const outputs = Object.keys(input.plan.output_changes ?? {})
+    .sort(compareText)
+    .map((name) => outputChange(name, (input.plan?.output_changes ?? {})[name], secrets))
+    .filter((entry): entry is OutputChangeSummary => entry !== null);
+  const count = (kind: ChangeKind) => resources.filter((resource) => resource.kind === kind).length;
+  const counts = { add: count("create"), change: count("update"), replace: count("replace"), destroy: count("delete") };
+  return {
+    ...base,
+    // Data sources read during the plan change nothing.
+    status: resources.every((resource) => resource.kind === "read") && outputs.length === 0 ? "no-changes" : "changes",
+    counts,
+    resources,
+    outputs,
+    ...(planText !== undefined ? { planText } : {}),
+    ...(input.plan.terraform_version ? { terraformVersion: input.plan.terraform_version } : {}),
+  };
+}
+
+/** The stack would lose or recreate something. */
+export function isDestructive(summary: StackSummary): boolean {
+  return summary.counts.destroy > 0 || summary.counts.replace > 0;
+}
