@@ -1,5 +1,8 @@
 // The real environments rendered for Docker: what each becomes, and the invariants over every container.
+import * as path from "path";
+import { Testing } from "cdktf";
 import { EnvironmentSpec } from "../spec";
+import { EnvironmentStack } from "../stacks";
 import { realSpecs, resourcesOfType, synthStack, TerraformJson } from "./_helpers";
 
 const specs = realSpecs();
@@ -50,12 +53,19 @@ describe("EnvironmentStack (docker)", () => {
   });
 
   test("the API image is built from app/ with its version, and rebuilt when the sources change", () => {
-    const [image] = resourcesOfType(onDocker(spec("staging")), "docker_image").filter((i) => i.build);
+    // GIVEN staging synthesized into some output folder
+    const app = Testing.app();
+    const stack = new EnvironmentStack(app, "staging", { spec: spec("staging"), platform: "docker" });
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    // THEN the image is built with staging's version and a fingerprint of the sources as its rebuild trigger
+    const [image] = resourcesOfType(json, "docker_image").filter((i) => i.build);
     expect(image).toMatchObject({
       name: "envapi:0.1.0",
-      build: { context: "../../../app", build_args: { BUILDER_IMAGE: "golang:1.26", VERSION: "0.1.0" } },
+      build: { build_args: { BUILDER_IMAGE: "golang:1.26", VERSION: "0.1.0" } },
       triggers: { source: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
+    // AND its context is app/, relative to where Terraform runs: <output>/stacks/<stack>
+    expect(path.resolve(app.outdir, "stacks", "staging", image.build.context)).toBe(path.resolve(__dirname, "..", "app"));
   });
 
   test.each([

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { gzipSync } from "zlib";
+import { gunzipSync } from "zlib";
 import { parseArgs, readPlanDir, runPlanReport } from "../plan-report";
 import { CHANGE_PLANS, CHANGE_SETTINGS, FIXTURE_SECRETS } from "./_plan-fixtures";
 
@@ -71,13 +71,15 @@ describe("runPlanReport", () => {
 });
 
 describe("readPlanDir", () => {
-  test("reads gzipped plans, failed stacks and stacks without meta.json", () => {
-    // GIVEN a folder with a gzipped plan without meta.json, and a stack whose planning failed
+  test("reads plain and gzipped plans, failed stacks and stacks without meta.json", () => {
+    // GIVEN a folder with a gzipped plan without meta.json, a plain one, and a stack whose planning failed
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, "prod"));
-    fs.writeFileSync(path.join(dir, "prod", "plan.json.gz"), gzipSync(fs.readFileSync(path.join(CHANGE_PLANS, "prod", "plan.json"))));
+    fs.copyFileSync(path.join(CHANGE_PLANS, "prod", "plan.json.gz"), path.join(dir, "prod", "plan.json.gz"));
     fs.mkdirSync(path.join(dir, "dev"));
     fs.writeFileSync(path.join(dir, "dev", "error.txt"), "Error: Kubernetes cluster unreachable");
+    fs.mkdirSync(path.join(dir, "staging"));
+    fs.writeFileSync(path.join(dir, "staging", "plan.json"), gunzipSync(fs.readFileSync(path.join(CHANGE_PLANS, "staging", "plan.json.gz"))));
     fs.mkdirSync(path.join(dir, "notes"));
 
     // WHEN it is read
@@ -87,6 +89,7 @@ describe("readPlanDir", () => {
     expect(stacks.map(({ stack, target, error }) => ({ stack, target, error }))).toEqual([
       { stack: "dev", target: "unknown", error: "Error: Kubernetes cluster unreachable" },
       { stack: "prod", target: "kubernetes", error: undefined },
+      { stack: "staging", target: "kubernetes", error: undefined },
     ]);
   });
 

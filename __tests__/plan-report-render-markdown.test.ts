@@ -6,11 +6,15 @@ import { changePlans, changeReport, FIXTURE_SECRETS } from "./_plan-fixtures";
 
 const toHtml = (markdown: string): string => marked.parse(markdown, { async: false, gfm: true }) as string;
 
+let rendered: string | undefined;
+/** The report of the recorded change with the default options, rendered once per file. */
+const renderedReport = (): string => (rendered ??= renderMarkdown(changeReport()));
+
 describe("renderMarkdown on the recorded plans", () => {
   test("the whole report (snapshot)", () => {
     // GIVEN the report of the recorded change
     // WHEN it is rendered
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // THEN it is the reviewed report
     expect(markdown).toMatchSnapshot();
@@ -19,7 +23,7 @@ describe("renderMarkdown on the recorded plans", () => {
   test("starts with the marker the CI step finds the comment by, and has a row per stack", () => {
     // GIVEN the report of the recorded change
     // WHEN it is rendered
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // THEN the marker comes first and the header table counts what each stack does
     expect(markdown.startsWith(`${REPORT_MARKER}\n`)).toBe(true);
@@ -31,7 +35,7 @@ describe("renderMarkdown on the recorded plans", () => {
   test("the loudest block is a CAUTION for the protected environment, before the table", () => {
     // GIVEN the report of the recorded change, where prod loses an autoscaler and a budget
     // WHEN it is rendered
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // THEN a CAUTION alert names prod and both resources, above the table; dev gets no warning
     const caution = markdown.indexOf("> [!CAUTION]");
@@ -49,20 +53,22 @@ describe("renderMarkdown on the recorded plans", () => {
     expect(FIXTURE_SECRETS.some((secret) => JSON.stringify(plans).includes(secret))).toBe(true);
 
     // WHEN the report is rendered
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // THEN no password appears, and the secret's change reads "(sensitive)" on both sides
     for (const secret of FIXTURE_SECRETS) expect(markdown).not.toContain(secret);
     expect(markdown).toContain("| <code>data</code> | <i>(sensitive)</i> | <i>(sensitive)</i> |");
   });
 
-  test("unknown values read (known after apply)", () => {
+  test("unknown values read (known after apply); a created object has one value column", () => {
     // GIVEN the report of the recorded change
     // WHEN it is rendered
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
-    // THEN the resource version of an updated object is only known after apply
+    // THEN the replaced budget's resource version shows old value → known after apply, the new budget's just the latter
     expect(markdown).toMatch(/\| <code>metadata\[0\]\.resource_version<\/code> \| <code>"\d+"<\/code> \| <i>\(known after apply\)<\/i> \|/);
+    expect(markdown).toContain("| <code>metadata[0].uid</code> | <i>(known after apply)</i> |");
+    expect(markdown).toContain("| Attribute | Value |");
   });
 
   test("is stable: the same plans in another order give the same report", () => {
@@ -74,13 +80,13 @@ describe("renderMarkdown on the recorded plans", () => {
     const again = renderMarkdown(buildReport([...plans].reverse(), report.environmentDiff));
 
     // THEN the reports are identical, and hold no date or time
-    expect(again).toBe(renderMarkdown(report));
+    expect(again).toBe(renderedReport());
     expect(again).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   });
 
   test("renders as Markdown: a table, a collapsible section per stack, the alert as a quote", () => {
     // GIVEN the rendered report
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // WHEN it is converted to HTML like GitHub's Markdown would
     const html = toHtml(markdown);
@@ -99,7 +105,7 @@ describe("renderMarkdown on the recorded plans", () => {
 
   test("the staging → prod settings diff is a table of paths and both values", () => {
     // GIVEN the rendered report
-    const html = toHtml(renderMarkdown(changeReport()));
+    const html = toHtml(renderedReport());
 
     // WHEN the diff's rows are looked up
     // THEN a differing setting shows both values and a missing one reads (not set)
@@ -108,11 +114,30 @@ describe("renderMarkdown on the recorded plans", () => {
   });
 });
 
+describe("renderMarkdown with a failed plan", () => {
+  test("the failed stack is flagged in the table and a WARNING, with the end of its error", () => {
+    // GIVEN the recorded plans plus a docker-target prod whose planning failed with a long log
+    const log = `${"Initializing provider plugins...\n".repeat(300)}Error: Cannot connect to the Docker daemon`;
+    const report = buildReport([...changePlans(), { stack: "prod", target: "docker", folder: "prod.docker", protected: true, error: log }]);
+
+    // WHEN it is rendered
+    const markdown = renderMarkdown(report);
+
+    // THEN prod is told apart by target, the failure is in the table and a warning, and the error's end is shown
+    expect(markdown).toContain("## Terraform plan: 2 of 4 stacks change, 1 failed");
+    expect(markdown).toContain("| <b>prod</b> (protected) | docker | 0 | 0 | 0 | 0 | <b>plan failed</b> |");
+    expect(markdown).toContain("> Planning failed for **prod (docker)**: the table has no counts for it.");
+    expect(markdown).toMatch(/<details><summary><b>Planning failed<\/b><\/summary>\n\n```text\n… \(\d+ characters before this cut\)\n/);
+    expect(markdown).toContain("Error: Cannot connect to the Docker daemon\n```");
+    expect(markdown).toContain("**Protected environment prod (kubernetes): this plan destroys or replaces 2 resources.**");
+  });
+});
+
 describe("renderMarkdown size budget", () => {
   test("the full report fits GitHub's comment limit", () => {
     // GIVEN the report of the recorded change
     // WHEN it is rendered with the default limit
-    const markdown = renderMarkdown(changeReport());
+    const markdown = renderedReport();
 
     // THEN it is within the limit
     expect(markdown.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
@@ -122,7 +147,7 @@ describe("renderMarkdown size budget", () => {
     // GIVEN the report of the recorded change and a limit far below its size
     const report = changeReport();
     const full = renderMarkdown(report);
-    const maxChars = 14_000;
+    const maxChars = 10_000;
     expect(full.length).toBeGreaterThan(maxChars);
 
     // WHEN it is rendered within that limit
@@ -143,10 +168,10 @@ describe("renderMarkdown size budget", () => {
     const report = changeReport();
 
     // WHEN it is rendered in a limit that barely holds the header
-    const markdown = renderMarkdown(report, { maxChars: 7_000 });
+    const markdown = renderMarkdown(report, { maxChars: 6_000 });
 
     // THEN it fits and says how many changes it left out
-    expect(markdown.length).toBeLessThanOrEqual(7_000);
+    expect(markdown.length).toBeLessThanOrEqual(6_000);
     expect(markdown).toMatch(/… and \d+ more changes? not shown to fit GitHub's comment size limit/);
   });
 });
@@ -159,6 +184,6 @@ describe("docs/plan-review.md", () => {
 
     // WHEN the report is rendered again
     // THEN the docs show exactly it (re-run the command in the docs to refresh them)
-    expect(sample).toBe(renderMarkdown(changeReport()));
+    expect(sample).toBe(renderedReport());
   });
 });

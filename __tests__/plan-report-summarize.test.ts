@@ -1,7 +1,8 @@
-import { StackSummary, summarizeStack } from "../plan-report";
+import { AttributeChange, StackSummary, summarizeStack } from "../plan-report";
 import { changePlans } from "./_plan-fixtures";
 
-const summaries = (): Map<string, StackSummary> => new Map(changePlans().map((plan) => [plan.stack, summarizeStack(plan)]));
+let cached: Map<string, StackSummary> | undefined;
+const summaries = (): Map<string, StackSummary> => (cached ??= new Map(changePlans().map((plan) => [plan.stack, summarizeStack(plan)])));
 const kindsOf = (summary: StackSummary | undefined) => summary?.resources.map((resource) => `${resource.kind} ${resource.type}`);
 
 describe("summarizeStack on the recorded plans", () => {
@@ -82,16 +83,18 @@ describe("summarizeStack on the recorded plans", () => {
     });
   });
 
-  test("a computed attribute of an updated resource is (known after apply)", () => {
-    // GIVEN every updated resource of the recorded plans
-    const updated = [...summaries().values()].flatMap((summary) => summary.resources).filter((resource) => resource.kind === "update");
+  test("computed attributes of a replaced or created object are (known after apply)", () => {
+    // GIVEN prod's replaced budget and dev's new one
+    const all = summaries();
+    const replaced = all.get("prod")?.resources.find((resource) => resource.kind === "replace");
+    const created = all.get("dev")?.resources.find((resource) => resource.kind === "create");
 
-    // WHEN their attribute changes are collected
-    const unknown = updated.flatMap((resource) => resource.attributes).filter((row) => row.after.kind === "unknown");
+    // WHEN their unknown attributes are collected
+    const unknown = (rows: readonly AttributeChange[] = []) => rows.filter((row) => row.after.kind === "unknown");
 
-    // THEN at least one is only known after apply (the object's resource version) and keeps its old value
-    expect(unknown.map((row) => row.path)).toContain("metadata[0].resource_version");
-    expect(unknown.every((row) => row.before.kind === "value" || row.before.kind === "absent")).toBe(true);
+    // THEN the object's uid is only known after apply; the old object's uid is still shown as "before"
+    expect(unknown(replaced?.attributes).find((row) => row.path === "metadata[0].uid")?.before.kind).toBe("value");
+    expect(unknown(created?.attributes).map((row) => row.path)).toEqual(["id", "metadata[0].generation", "metadata[0].resource_version", "metadata[0].uid"]);
   });
 });
 

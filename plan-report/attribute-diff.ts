@@ -68,12 +68,14 @@ export function formatPath(segments: readonly Segment[]): string {
     .join("");
 }
 
-function keysOf(before: unknown, after: unknown): Segment[] {
-  if (Array.isArray(before) || Array.isArray(after)) {
-    const length = Math.max(Array.isArray(before) ? before.length : 0, Array.isArray(after) ? after.length : 0);
+/** Keys of either side, and of the unknown mask: an attribute known only after apply is missing from `after`. */
+function keysOf(before: unknown, after: unknown, unknown: unknown): Segment[] {
+  const sides = [before, after, unknown];
+  if (sides.some(Array.isArray)) {
+    const length = Math.max(...sides.map((side) => (Array.isArray(side) ? side.length : 0)));
     return Array.from({ length }, (_, index) => index);
   }
-  const keys = new Set([...(isContainer(before) ? Object.keys(before) : []), ...(isContainer(after) ? Object.keys(after) : [])]);
+  const keys = new Set(sides.flatMap((side) => (isContainer(side) ? Object.keys(side) : [])));
   return [...keys].sort();
 }
 
@@ -109,7 +111,7 @@ function visit(walk: Walk, path: Segment[], before: unknown, after: unknown, unk
   const descend = isContainer(before) || isContainer(after);
   const sameShape = !isContainer(before) || !isContainer(after) || Array.isArray(before) === Array.isArray(after);
   if (descend && sameShape && (isContainer(before) || isAbsent(before)) && (isContainer(after) || isAbsent(after))) {
-    for (const key of keysOf(before, after)) {
+    for (const key of keysOf(before, after, unknown)) {
       visit(walk, [...path, key], at(before, key), at(after, key), maskAt(unknown, key), maskAt(beforeSensitive, key), maskAt(afterSensitive, key));
     }
     return;

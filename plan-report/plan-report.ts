@@ -3,16 +3,24 @@
 import { EnvironmentDiff } from "./environment-diff";
 import { ChangeCounts, compareText, isDestructive, StackPlan, StackSummary, summarizeStack } from "./summarize";
 
+/** A stack in the report: its summary and the name the report calls it by. */
+export interface ReportStack extends StackSummary {
+  /** The stack name, with the target when the stack is planned for more than one. */
+  readonly label: string;
+}
+
 export interface PlanReport {
   /** Stack summaries, by stack name, then target. */
-  readonly stacks: readonly StackSummary[];
+  readonly stacks: readonly ReportStack[];
   /** Settings that differ between the environment promoted from and the one promoted to. @default - no diff */
   readonly environmentDiff?: EnvironmentDiff;
 }
 
 /** Summarizes every stack, sorted by name, then target (a stack may be planned for both platforms). */
 export function buildReport(plans: readonly StackPlan[], environmentDiff?: EnvironmentDiff): PlanReport {
-  const stacks = plans.map(summarizeStack).sort((a, b) => compareText(a.stack, b.stack) || compareText(a.target, b.target));
+  const summaries = plans.map(summarizeStack).sort((a, b) => compareText(a.stack, b.stack) || compareText(a.target, b.target));
+  const planned = (name: string) => summaries.filter((summary) => summary.stack === name).length;
+  const stacks = summaries.map((summary) => ({ ...summary, label: planned(summary.stack) > 1 ? `${summary.stack} (${summary.target})` : summary.stack }));
   return { stacks, ...(environmentDiff ? { environmentDiff } : {}) };
 }
 
@@ -27,7 +35,7 @@ export interface ReportSummaryJson {
     readonly resources: ReadonlyArray<{ readonly address: string; readonly kind: string; readonly reason?: string }>;
   }>;
   readonly totals: ChangeCounts;
-  /** Stacks that change. */
+  /** Stacks that change (by label: "prod", or "prod (docker)" when planned for two targets). */
   readonly changed: readonly string[];
   /** Stacks whose plan failed. */
   readonly failed: readonly string[];
@@ -54,8 +62,8 @@ export function reportSummaryJson(report: PlanReport): ReportSummaryJson {
       })),
     })),
     totals: { add: sum("add"), change: sum("change"), replace: sum("replace"), destroy: sum("destroy") },
-    changed: report.stacks.filter((stack) => stack.status === "changes").map((stack) => stack.stack),
-    failed: report.stacks.filter((stack) => stack.status === "failed").map((stack) => stack.stack),
+    changed: report.stacks.filter((stack) => stack.status === "changes").map((stack) => stack.label),
+    failed: report.stacks.filter((stack) => stack.status === "failed").map((stack) => stack.label),
     destructive: report.stacks.some(isDestructive),
     protectedDestructive: report.stacks.some((stack) => stack.protected && isDestructive(stack)),
     ...(report.environmentDiff

@@ -13,6 +13,8 @@ import { compareText } from "./summarize";
 export interface PlanFiles {
   readonly stack: string;
   readonly target: string;
+  /** The stack's folder under the plans folder. */
+  readonly folder: string;
   readonly plan?: PlanJson;
   readonly planText?: string;
   readonly error?: string;
@@ -60,6 +62,7 @@ export function readPlanDir(dir: string): PlanFiles[] {
         {
           stack: typeof meta.stack === "string" && meta.stack !== "" ? meta.stack : name,
           target: typeof meta.target === "string" && meta.target !== "" ? meta.target : targetOf(plan),
+          folder: name,
           ...(plan ? { plan } : {}),
           ...(planText !== undefined ? { planText } : {}),
           ...(plan === undefined && error !== undefined ? { error } : {}),

@@ -6,8 +6,8 @@ import { shareBudget } from "./_budget";
 import { code, details, escapeHtml, fencedBlock, stripAnsi, table } from "./_markdown";
 import { AttributeChange, ShownValue } from "./attribute-diff";
 import { EnvironmentDiff } from "./environment-diff";
-import { PlanReport } from "./plan-report";
-import { ChangeKind, isDestructive, ResourceChangeSummary, StackSummary } from "./summarize";
+import { PlanReport, ReportStack } from "./plan-report";
+import { ChangeKind, isDestructive, ResourceChangeSummary } from "./summarize";
 
 /** The hidden marker a CI step finds the comment by, to update it instead of adding another. */
 export const REPORT_MARKER = "<!-- plan-report -->";
@@ -62,16 +62,16 @@ const setting = (present: boolean, value: unknown): string =>
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
-function countsText(stack: StackSummary): string {
+function countsText(stack: ReportStack): string {
   const { add, change, replace, destroy } = stack.counts;
   return `${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy`;
 }
 
-function stackLabel(stack: StackSummary): string {
+function stackLabel(stack: ReportStack): string {
   return `<b>${escapeHtml(stack.stack)}</b>${stack.protected ? " (protected)" : ""}`;
 }
 
-function resultCell(stack: StackSummary): string {
+function resultCell(stack: ReportStack): string {
   if (stack.status === "failed") return "<b>plan failed</b>";
   if (stack.status === "no-changes") return "no changes";
   if (isDestructive(stack)) return stack.protected ? "<b>destroys in a protected environment</b>" : "<b>destroys</b>";
@@ -96,7 +96,7 @@ function summaryTable(report: PlanReport): string {
 
 const MAX_WARNED_ADDRESSES = 10;
 
-function destroyedList(stack: StackSummary): string[] {
+function destroyedList(stack: ReportStack): string[] {
   const lost = stack.resources.filter((resource) => resource.kind === "delete" || resource.kind === "replace");
   const lines = lost.slice(0, MAX_WARNED_ADDRESSES).map((resource) => {
     const forcedBy = resource.attributes.filter((row) => row.forcesReplacement).map((row) => row.path);
@@ -114,7 +114,7 @@ function warnings(report: PlanReport): string[] {
     blocks.push(
       [
         "> [!CAUTION]",
-        `> **Protected environment ${escapeHtml(stack.stack)}: this plan destroys or replaces ${plural(stack.counts.destroy + stack.counts.replace, "resource")}.**`,
+        `> **Protected environment ${escapeHtml(stack.label)}: this plan destroys or replaces ${plural(stack.counts.destroy + stack.counts.replace, "resource")}.**`,
         "> Deleted objects and their data are gone; replaced ones are recreated (downtime). Approve the deploy only if that is intended.",
         ">",
         ...destroyedList(stack),
@@ -126,9 +126,9 @@ function warnings(report: PlanReport): string[] {
     blocks.push(
       [
         "> [!WARNING]",
-        `> This plan destroys or replaces resources in ${others.map((stack) => `**${escapeHtml(stack.stack)}**`).join(", ")}.`,
+        `> This plan destroys or replaces resources in ${others.map((stack) => `**${escapeHtml(stack.label)}**`).join(", ")}.`,
         ">",
-        ...others.flatMap((stack) => destroyedList(stack).map((line) => line.replace("> - ", `> - ${escapeHtml(stack.stack)}: `))),
+        ...others.flatMap((stack) => destroyedList(stack).map((line) => line.replace("> - ", `> - ${escapeHtml(stack.label)}: `))),
       ].join("\n"),
     );
   }
@@ -137,7 +137,7 @@ function warnings(report: PlanReport): string[] {
     blocks.push(
       [
         "> [!WARNING]",
-        `> Planning failed for ${failed.map((stack) => `**${escapeHtml(stack.stack)}**`).join(", ")}: the table has no counts for ${failed.length === 1 ? "it" : "them"}.`,
+        `> Planning failed for ${failed.map((stack) => `**${escapeHtml(stack.label)}**`).join(", ")}: the table has no counts for ${failed.length === 1 ? "it" : "them"}.`,
       ].join("\n"),
     );
   }
@@ -166,20 +166,22 @@ function resourceBlock(resource: ResourceChangeSummary, maxRows: number): string
   const reason = resource.reason ? ` <i>${escapeHtml(resource.reason.replace(/_/g, " "))}</i>` : "";
   const title = `- ${KIND_LABEL[resource.kind]} ${code(resource.address)}${moved}${reason}`;
   if (resource.attributes.length === 0) return title;
-  const rows = resource.attributes.slice(0, maxRows).map((row: AttributeChange) => [
-    `${code(row.path)}${row.forcesReplacement ? " <b>forces replacement</b>" : ""}`,
-    formatShown(row.before),
-    formatShown(row.after),
-  ]);
+  const path = (row: AttributeChange) => `${code(row.path)}${row.forcesReplacement ? " <b>forces replacement</b>" : ""}`;
+  const shown = resource.attributes.slice(0, maxRows);
   const more = resource.attributes.length > maxRows ? `\n\n… and ${resource.attributes.length - maxRows} more attributes.` : "";
-  return `${title}\n\n${table(["Attribute", "Before", "After"], rows)}${more}`;
+  // A new object has no "before": one value column says it all.
+  const body =
+    resource.kind === "create"
+      ? table(["Attribute", "Value"], shown.map((row) => [path(row), formatShown(row.after)]))
+      : table(["Attribute", "Before", "After"], shown.map((row) => [path(row), formatShown(row.before), formatShown(row.after)]));
+  return `${title}\n\n${body}${more}`;
 }
 
-const fullPlanHint = (stack: StackSummary, runUrl?: string) =>
-  `the whole plan is ${code(`${stack.stack}/plan.txt`)} of the plans${runUrl ? ` of [this run](${runUrl})` : ""}`;
+const fullPlanHint = (stack: ReportStack, runUrl?: string) =>
+  `the whole plan is ${code(`${stack.folder}/plan.txt`)} of the plans${runUrl ? ` of [this run](${runUrl})` : ""}`;
 
 /** The stack's changed resources, cut at a resource boundary to fit `budget` characters. */
-function resourcesBody(stack: StackSummary, options: Required<Omit<RenderOptions, "runUrl">> & RenderOptions, budget: number): string {
+function resourcesBody(stack: ReportStack, options: Required<Omit<RenderOptions, "runUrl">> & RenderOptions, budget: number): string {
   const blocks = stack.resources.map((resource) => resourceBlock(resource, options.maxAttributesPerResource));
   const outputs = stack.outputs.map(
     (output) => `- ${KIND_LABEL[output.kind]} output ${code(output.name)}: ${formatShown(output.before)} → ${formatShown(output.after)}`,
@@ -203,7 +205,7 @@ function resourcesBody(stack: StackSummary, options: Required<Omit<RenderOptions
 }
 
 /** The plan text, cut at a line boundary to fit `budget` characters. */
-function planTextBody(stack: StackSummary, text: string, budget: number, runUrl?: string): string {
+function planTextBody(stack: ReportStack, text: string, budget: number, runUrl?: string): string {
   const full = fencedBlock(text);
   if (full.length <= budget) return full;
   const lines = text.split("\n");
@@ -219,17 +221,27 @@ function planTextBody(stack: StackSummary, text: string, budget: number, runUrl?
   return `${fencedBlock(lines.slice(0, shown).join("\n"))}\n\n${note(shown)}`;
 }
 
-function stackSection(stack: StackSummary, resources: string, planText: string | undefined): string {
+const MAX_ERROR_CHARS = 4_000;
+
+/** The end of a failed run's output: Terraform prints its errors last. */
+function errorTail(text: string): string {
+  const clean = stripAnsi(text).trimEnd();
+  if (clean.length <= MAX_ERROR_CHARS) return clean;
+  const tail = clean.slice(-MAX_ERROR_CHARS);
+  return `… (${clean.length - MAX_ERROR_CHARS} characters before this cut)\n${tail.slice(tail.indexOf("\n") + 1)}`;
+}
+
+function stackSection(stack: ReportStack, resources: string, planText: string | undefined): string {
   const heading = `### ${escapeHtml(stack.stack)}${stack.protected ? " (protected)" : ""} · ${escapeHtml(stack.target)}`;
   const parts = [heading];
   if (stack.status === "failed") {
-    parts.push(details("<b>Planning failed</b>", fencedBlock(stack.error ?? "")));
+    parts.push(details("<b>Planning failed</b>", fencedBlock(errorTail(stack.error ?? ""))));
   } else if (stack.status === "no-changes") {
     parts.push("No changes.");
   } else {
     parts.push(details(`${plural(stack.resources.length, "resource")} change: ${countsText(stack)}`, resources));
   }
-  if (planText !== undefined) parts.push(details(`Plan text of ${escapeHtml(stack.stack)}`, planText));
+  if (planText !== undefined) parts.push(details(`Plan text of ${escapeHtml(stack.label)}`, planText));
   return parts.join("\n\n");
 }
 

@@ -10,6 +10,8 @@ export interface StackPlan {
   readonly stack: string;
   /** Platform the stack deploys to, e.g. "kubernetes". */
   readonly target: string;
+  /** Folder of the stack's plan files, as the report names it. @default - the stack name */
+  readonly folder?: string;
   /** The environment is protected (`protected: true` in its settings). */
   readonly protected: boolean;
   /** `terraform show -json` of the plan; absent when planning failed. */
@@ -32,7 +34,7 @@ export interface ResourceChangeSummary {
   readonly kind: ChangeKind;
   /** Terraform's reason, e.g. `replace_because_cannot_update`. */
   readonly reason?: string;
-  /** Changed attributes (updates and replacements only; creations and deletions show in the plan text). */
+  /** Changed attributes of an update, replacement or creation (a deletion loses them all; the plan text lists them). */
   readonly attributes: readonly AttributeChange[];
 }
 
@@ -55,6 +57,8 @@ export interface ChangeCounts {
 export interface StackSummary {
   readonly stack: string;
   readonly target: string;
+  /** Folder of the plan files. */
+  readonly folder: string;
   readonly protected: boolean;
   readonly status: "changes" | "no-changes" | "failed";
   readonly counts: ChangeCounts;
@@ -133,7 +137,7 @@ function scrubShown(value: ShownValue, secrets: readonly string[]): ShownValue {
 
 function summarizeResource(change: PlanResourceChange, kind: ChangeKind, secrets: readonly string[]): ResourceChangeSummary {
   const attributes =
-    kind === "update" || kind === "replace"
+    kind === "update" || kind === "replace" || kind === "create"
       ? attributeChanges(change.change).map((row) => ({ ...row, before: scrubShown(row.before, secrets), after: scrubShown(row.after, secrets) }))
       : [];
   return {
@@ -167,7 +171,7 @@ export function compareText(a: string, b: string): number {
 
 /** Counts, changed resources and outputs of one stack's plan. */
 export function summarizeStack(input: StackPlan): StackSummary {
-  const base = { stack: input.stack, target: input.target, protected: input.protected };
+  const base = { stack: input.stack, target: input.target, folder: input.folder ?? input.stack, protected: input.protected };
   const secrets = input.plan ? sensitiveValues(input.plan) : [];
   const planText = input.planText === undefined ? undefined : scrub(input.planText, secrets);
   if (!input.plan) {

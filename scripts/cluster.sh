@@ -243,7 +243,7 @@ kwokctl() {
     "$KWOK_DIR/kwokctl" "$@" 8>&-
 }
 kwok_cluster_dir() { printf '%s/clusters/%s' "$KWOK_WORKDIR" "$NAME"; }
-kwok_exists() { [ -x "$KWOK_DIR/kwokctl" ] && kwokctl get clusters 2>/dev/null | grep -qx "$NAME"; }
+kwok_exists() { [ -f "$(kwok_cluster_dir)/kwok.yaml" ]; }
 
 # Every component listens on 127.0.0.1 only (kwokctl binds 0.0.0.0 unless told otherwise).
 write_kwokctl_config() {
@@ -321,7 +321,7 @@ merge_kubeconfig() {
 remove_kubeconfig_entries() {
   [ -f "$KUBECONFIG_FILE" ] || return 0
   local k=("$KUBECTL" --kubeconfig "$KUBECONFIG_FILE")
-  "${k[@]}" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT" && "${k[@]}" config delete-context "$CONTEXT" >/dev/null
+  "${k[@]}" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT" && "${k[@]}" config delete-context "$CONTEXT" >/dev/null 2>&1
   "${k[@]}" config get-clusters 2>/dev/null | grep -qx "$CONTEXT" && "${k[@]}" config delete-cluster "$CONTEXT" >/dev/null
   "${k[@]}" config get-users 2>/dev/null | grep -qx "$CONTEXT" && "${k[@]}" config delete-user "$CONTEXT" >/dev/null
   if [ "$("${k[@]}" config view -o jsonpath='{.current-context}' 2>/dev/null)" = "$CONTEXT" ]; then
@@ -330,24 +330,34 @@ remove_kubeconfig_entries() {
   return 0
 }
 
+kwok_create() {
+  log "creating kwok cluster $NAME (binary runtime, Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, 127.0.0.1 only)"
+  kwokctl --config "$(write_kwokctl_config)" create cluster --name "$NAME" \
+    --kubeconfig "$KWOK_WORKDIR/kwokctl-kubeconfig.yaml" --quiet-pull \
+    --timeout "${WAIT_SECONDS}s" --wait "${WAIT_SECONDS}s" >&2
+  CLUSTER_STATE=created
+}
+
 kwok_up() {
   cmd_build
-  if kwok_exists; then
-    if [ -f "$(kwok_cluster_dir)/kubeconfig.yaml" ]; then merge_kubeconfig; fi
+  if ! kwok_exists; then
+    kwok_create
+  else
+    merge_kubeconfig
     if api_ready; then
       log "kwok cluster $NAME is running; reusing it"
       CLUSTER_STATE=reused
     else
       log "kwok cluster $NAME exists but does not answer; starting it"
-      kwokctl start cluster --name "$NAME" --timeout "${WAIT_SECONDS}s" >&2
       CLUSTER_STATE=started
+      kwokctl start cluster --name "$NAME" --timeout "${WAIT_SECONDS}s" --wait 60s >&2 || true
+      if ! wait_until 60 "API server ready" api_ready; then
+        # E.g. another process took its ports while it was stopped: a fresh cluster picks free ones.
+        warn "kwok cluster $NAME does not come back (logs: $(kwok_cluster_dir)/logs); recreating it"
+        kwok_delete
+        kwok_create
+      fi
     fi
-  else
-    log "creating kwok cluster $NAME (binary runtime, Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, 127.0.0.1 only)"
-    kwokctl --config "$(write_kwokctl_config)" create cluster --name "$NAME" \
-      --kubeconfig "$KWOK_WORKDIR/kwokctl-kubeconfig.yaml" --quiet-pull \
-      --timeout "${WAIT_SECONDS}s" --wait "${WAIT_SECONDS}s" >&2
-    CLUSTER_STATE=created
   fi
   merge_kubeconfig
   wait_until "$WAIT_SECONDS" "API server ready" api_ready || die "the API server does not answer (logs: $(kwok_cluster_dir)/logs)"
@@ -356,10 +366,14 @@ kwok_up() {
   wait_until "$WAIT_SECONDS" "default service account exists" default_sa_exists || die "no default service account (kube-controller-manager log: $(kwok_cluster_dir)/logs)"
 }
 
+kwok_delete() {
+  kwokctl delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/kwokctl-kubeconfig.yaml" >&2
+}
+
 kwok_down() {
   if kwok_exists; then
     log "deleting kwok cluster $NAME"
-    kwokctl delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/kwokctl-kubeconfig.yaml" >&2
+    kwok_delete
   else
     log "no kwok cluster $NAME"
   fi

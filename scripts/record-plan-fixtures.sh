@@ -12,7 +12,7 @@
 #        staging  nothing changes (no-op)
 #        prod     (protected) minAvailable 2 -> 1 (the PodDisruptionBudget is replaced), autoscaling off
 #                 (the HorizontalPodAutoscaler is destroyed)
-#   3. write <out>/change/<env>/{plan.json,plan.txt,meta.json} and the changed settings to <out>/change.settings/.
+#   3. write <out>/change/<env>/{plan.json.gz,plan.txt,meta.json} and the changed settings to <out>/change.settings/.
 #
 # Usage: scripts/record-plan-fixtures.sh [out-dir]     (default __tests__/fixtures/plans)
 # Needs: scripts/toolchain.sh all (providers in the mirror, CLI config) and what scripts/cluster.sh up needs.
@@ -99,5 +99,6 @@ cp "$WORK/settings-after/"*.yaml "$OUT/change.settings/"
 for env in "${ENVIRONMENTS[@]}"; do
   mkdir -p "$OUT/change/$env"
   cp "$WORK/plans-after/$env/"{plan.json,plan.txt,meta.json} "$OUT/change/$env/"
+  gzip -n -9 -f "$OUT/change/$env/plan.json" # ~120 kB of JSON each; -n: no name or time, the same plan gives the same bytes
 done
 log "wrote $OUT/change and $OUT/change.settings"

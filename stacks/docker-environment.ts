@@ -3,6 +3,7 @@
 // Kubernetes-only settings (quota, container defaults, autoscaling, disruption budgets, ingress class, TLS)
 // have no Docker counterpart and are not rendered.
 import * as path from "path";
+import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import {
   BuiltImage,
@@ -40,9 +41,11 @@ export interface DockerEnvironmentProps {
   readonly proxyImage?: ProxyImage;
 }
 
-/** app/ as Terraform sees it from cdktf.out/stacks/<env>, like the state path. */
-export function defaultAppSource(): AppSource {
-  return { context: "../../../app", hash: hashBuildContext(path.join(path.dirname(DEFAULT_SETTINGS_DIR), "app")) };
+/** This project's app/, as Terraform sees it from the folder it runs in: <synth output>/stacks/<stack>. */
+export function defaultAppSource(scope: Construct): AppSource {
+  const appDir = path.join(path.dirname(DEFAULT_SETTINGS_DIR), "app");
+  const stackDir = path.resolve(App.of(scope).outdir, "stacks", TerraformStack.of(scope).node.id);
+  return { context: path.relative(stackDir, appDir), hash: hashBuildContext(appDir) };
 }
 
 const healthCheck = (service: ServiceSettings) => {
@@ -63,7 +66,7 @@ export class DockerEnvironment extends Construct {
   constructor(scope: Construct, id: string, props: DockerEnvironmentProps) {
     super(scope, id);
     const { spec } = props;
-    const appSource = props.appSource ?? defaultAppSource();
+    const appSource = props.appSource ?? defaultAppSource(this);
     const labels = { ...spec.labels, environment: spec.name };
     this.network = new IsolatedNetwork(this, "network", { name: spec.namespace, labels, preventDestroy: props.preventDestroy });
 

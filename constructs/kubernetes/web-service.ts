@@ -104,8 +104,8 @@ const DEFAULT_RESOURCES: ContainerResources = {
 const SERVICE_PORT = 80;
 
 export class WebService extends Construct {
-  /** The stable Deployment. */
-  readonly deployment: DeploymentV1;
+  /** The stable Deployment; absent while the canary takes every replica (weight 100). */
+  readonly deployment?: DeploymentV1;
   /** The canary Deployment, while a gray release runs. */
   readonly canary?: DeploymentV1;
   /** The ClusterIP Service in front of both tracks. */
@@ -210,7 +210,13 @@ export class WebService extends Construct {
         lifecycle: ignoreReplicas ? { ignoreChanges: ["spec[0].replicas"] } : undefined,
       });
 
-    this.deployment = deployment("deployment", "stable", props.image, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled);
+    // A stable track of no replicas is removed rather than scaled to 0: under autoscaling Terraform ignores the
+    // replica count after creation and the HPA never scales up from 0, so going back from a 100% canary would
+    // leave the service without pods. Created anew, the Deployment starts with its full count.
+    const stable = split.stable > 0
+      ? deployment("deployment", "stable", props.image, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
+      : undefined;
+    this.deployment = stable;
     if (props.grayRelease && split.canary > 0) {
       this.canary = deployment("canary", "canary", props.grayRelease.canaryImage, split.canary, false);
     }
@@ -249,13 +255,13 @@ export class WebService extends Construct {
       });
     }
 
-    if (props.autoscaling && autoscaled) {
+    if (props.autoscaling && autoscaled && stable) {
       new HorizontalPodAutoscalerV2(this, "autoscaler", {
         metadata: { name, namespace, labels },
         spec: {
           minReplicas: props.autoscaling.minReplicas,
           maxReplicas: props.autoscaling.maxReplicas,
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: stable.metadata.name },
           metric: [
             {
               type: "Resource",
