@@ -28,11 +28,13 @@ describe("hashBuildContext", () => {
   });
 
   test("without a .dockerignore every file counts", () => {
+    // GIVEN a context without .dockerignore  WHEN a file in a subfolder changes  THEN the hash changes
     const base = hashBuildContext(context({ a: "1", "sub/b": "2" }));
     expect(hashBuildContext(context({ a: "1", "sub/b": "3" }))).not.toBe(base);
   });
 
   test("app/ has a fingerprint", () => {
+    // GIVEN the real app/  THEN it hashes to a sha256
     expect(hashBuildContext(path.join(__dirname, "..", "app"))).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -31,6 +31,7 @@ describe("BuiltImage", () => {
   });
 
   test("a name without a tag is refused", () => {
+    // GIVEN names without a tag (one with a registry port)  THEN they are refused; with a tag they pass
     expect(() => synth({ name: "envapi" })).toThrow('image name "envapi" is not "repository:tag"');
     expect(() => synth({ name: "localhost:5000/envapi" })).toThrow('image name "localhost:5000/envapi" is not "repository:tag"');
     expect(() => synth({ name: "localhost:5000/envapi:1.0" })).not.toThrow();
@@ -39,6 +40,7 @@ describe("BuiltImage", () => {
 
 describe("LocalImage", () => {
   test("tracks an image made elsewhere and leaves it on the host", () => {
+    // GIVEN the proxy image built by scripts/proxy-image.sh  THEN it is tracked, kept on destroy and never built here
     const json = Testing.synthScope((scope: Construct) => {
       new LocalImage(scope, "proxy", { name: "envapi-proxy:caddy-2.11.9" });
     });

@@ -20,11 +20,13 @@ describe("renderCaddyfile", () => {
   });
 
   test("a path prefix matches the prefix and everything below it", () => {
+    // GIVEN a route under /api/  THEN it matches /api and /api/*
     const caddyfile = renderCaddyfile([{ host: "a.localhost", path: "/api/", upstreams: [upstream("a")] }], ports);
     expect(caddyfile).toContain("\t\tpath /api /api/*\n");
   });
 
   test("refuses what would make an invalid or unsafe file", () => {
+    // GIVEN a host that would close the block, a path with placeholders, no upstream, or only zero weights  THEN each is refused
     expect(() => renderCaddyfile([{ host: "a.localhost\n}", upstreams: [upstream("a")] }], ports)).toThrow("is not a host name");
     expect(() => renderCaddyfile([{ host: "a.localhost", path: "/{x}", upstreams: [upstream("a")] }], ports)).toThrow('proxy route path "/{x}" of a.localhost is not a plain path');
     expect(() => renderCaddyfile([{ host: "a.localhost", upstreams: [] }], ports)).toThrow("proxy route a.localhost has no upstreams");

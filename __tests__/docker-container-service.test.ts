@@ -36,10 +36,12 @@ describe("ContainerService", () => {
   });
 
   test("no secret means no secrets volume", () => {
+    // GIVEN a service without secrets  THEN no volume (and no loader) is made
     expect(synth().json.resource.docker_volume).toBeUndefined();
   });
 
   test("every replica of both tracks mounts the one secrets volume", () => {
+    // GIVEN 4 replicas at a 25% canary with one secret  THEN one volume serves all four replicas
     const { json } = synth({ replicas: 4, grayRelease: { canaryImage: canary, weight: 25 }, secrets: [{ name: "A", value: "${var.a}" }] });
     expect(Object.keys(json.resource.docker_volume)).toHaveLength(1);
     const mounts = new Set(running(json).map((c) => c.volumes[0].volume_name));
@@ -69,6 +71,7 @@ describe("ContainerService", () => {
   });
 
   test("track weights are reduced to their smallest terms", () => {
+    // GIVEN 3 stable and 1 canary at 5%  THEN 19:3 per container (3×19 : 1×3 = 95 : 5)
     expect(trackWeights(3, 1, 5)).toEqual({ stable: 19, canary: 3 });
     expect(trackWeights(1, 1, 50)).toEqual({ stable: 1, canary: 1 });
   });

@@ -85,18 +85,21 @@ describe("EnvironmentStack (docker)", () => {
   });
 
   test("prod's networks cannot be destroyed unless destroy is explicitly allowed", () => {
+    // GIVEN prod on Docker  THEN both networks are prevent_destroy  WHEN destroy is allowed  THEN neither is
     const networks = (json: TerraformJson) => resourcesOfType(json, "docker_network").map((n) => n.lifecycle.prevent_destroy);
     expect(networks(onDocker(spec("prod")))).toEqual([true, true]);
     expect(networks(onDocker(spec("prod"), true))).toEqual([false, false]);
   });
 
   test("a loader never runs: it only holds the files until a replica mounts them", () => {
+    // GIVEN staging's loaders (secrets, proxy config)  THEN they are never started and have no network
     for (const loader of resourcesOfType(onDocker(spec("staging")), "docker_container").filter((c) => c.start === false)) {
       expect(loader).toMatchObject({ must_run: false, network_mode: "none", user: "65532:65532" });
     }
   });
 
   test("environments share no network, container, volume or port", () => {
+    // GIVEN every environment on one Docker host  THEN their names and published ports never clash
     const names = (type: string) => specs.flatMap((s) => resourcesOfType(onDocker(s), type).map((r) => r.name));
     for (const type of ["docker_network", "docker_container", "docker_volume"]) {
       expect(new Set(names(type)).size).toBe(names(type).length);
@@ -107,6 +110,7 @@ describe("EnvironmentStack (docker)", () => {
 
   describe.each(["dev", "staging", "prod"])("%s on docker: every container that runs", (name) => {
     test("is non-root, read-only, unprivileged, limited, health-checked and waited for", () => {
+      // GIVEN the environment with a 50% canary (so both tracks and the proxy exist)  THEN every running container is locked down
       for (const container of running(onDocker(withCanary(spec(name), 50)))) {
         expect([container.name, container.user]).toEqual([container.name, "65532:65532"]);
         expect(container).toMatchObject({

@@ -34,6 +34,7 @@ describe("FileVolume", () => {
   });
 
   test("refuses a mode that is not octal and a name that is not a plain file name", () => {
+    // GIVEN a mode without its leading 0, and a name that climbs out of the volume  THEN both are refused
     expect(() => synth({ files: [{ name: "f", content: "", mode: "644" }] })).toThrow('envapi-test-api-secrets: file mode "644" of f is not octal like "0444"');
     expect(() => synth({ files: [{ name: "../etc/passwd", content: "" }] })).toThrow('file name "../etc/passwd" is not a plain file name');
   });

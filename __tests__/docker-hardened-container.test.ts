@@ -81,11 +81,13 @@ describe("HardenedContainer", () => {
   });
 
   test("publishes ports on the loopback address unless told otherwise", () => {
+    // GIVEN a published port without an address  THEN it is bound to 127.0.0.1
     const [container] = containers(synth({ ports: [{ containerPort: 8080, hostPort: 8082 }] }));
     expect(container.ports).toEqual([{ internal: 8080, external: 8082, ip: "127.0.0.1", protocol: "tcp" }]);
   });
 
   test("refuses root, a container without a network and a relative file directory", () => {
+    // GIVEN each mistake  THEN synth stops with a message naming the container
     expect(() => synth({ user: 0 })).toThrow("envapi-test-app: user 0 (root) is not allowed");
     expect(() => synth({ networks: [] })).toThrow("envapi-test-app: a container needs at least one network");
     expect(() =>
@@ -98,6 +100,7 @@ describe("HardenedContainer", () => {
   });
 
   test("turning off the read-only root filesystem is explicit", () => {
+    // GIVEN the named prop set to false  THEN the root filesystem is writable
     expect(containers(synth({ readOnlyRootFilesystem: false }))[0].read_only).toBe(false);
   });
 });

@@ -20,6 +20,7 @@ describe("HealthCheck", () => {
   });
 
   test("refuses an empty command and fractional timing", () => {
+    // GIVEN no command, or 1.5 s  THEN both are refused
     expect(() => HealthCheck.exec([])).toThrow("a health check needs a command");
     expect(() => HealthCheck.exec(["/x"], { intervalSeconds: 1.5 })).toThrow("health check intervalSeconds must be a whole number of seconds, got 1.5");
   });

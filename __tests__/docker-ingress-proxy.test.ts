@@ -46,6 +46,7 @@ describe("IngressProxy", () => {
   });
 
   test("its Caddyfile is in its config volume, mounted read-only, and routes the host", () => {
+    // GIVEN a proxy for one route  THEN the config volume is read-only in the proxy and its loader holds the route
     const json = synth();
     expect(proxyOf(json).volumes).toEqual([expect.objectContaining({ container_path: "/etc/caddy", read_only: true })]);
     const [upload] = containers(json).find((c) => c.name === "envapi-test-proxy-config-loader").upload;
@@ -62,6 +63,7 @@ describe("IngressProxy", () => {
   });
 
   test("a protected environment's edge network cannot be destroyed", () => {
+    // GIVEN a protected proxy  THEN its edge network is prevent_destroy too
     expect(synth({ preventDestroy: true })).toHaveResourceWithProperties(Network, { name: "envapi-test-edge", lifecycle: { prevent_destroy: true } });
   });
 });

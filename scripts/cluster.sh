@@ -240,7 +240,7 @@ kwokctl() {
     KWOK_KUBECTL_BINARY="$KUBECTL" \
     KWOK_ETCD_BINARY="$ETCD_DIR/etcd" \
     KWOK_CONTROLLER_BINARY="$KWOK_DIR/kwok" \
-    "$KWOK_DIR/kwokctl" "$@" 8>&-
+    "$KWOK_DIR/kwokctl" --v="${KWOK_LOG_LEVEL:-WARN}" "$@" 8>&-
 }
 kwok_cluster_dir() { printf '%s/clusters/%s' "$KWOK_WORKDIR" "$NAME"; }
 kwok_exists() { [ -f "$(kwok_cluster_dir)/kwok.yaml" ]; }
@@ -455,6 +455,7 @@ Environment:
   CLUSTER_NODES         fake nodes of the kwok provider (default 2)
   CLUSTER_WAIT_SECONDS  bound of every wait (default 120)
   KIND_NODE_IMAGE       node image for kind (default: kind's own)
+  KWOK_LOG_LEVEL        kwokctl's log level (default WARN; INFO shows each step)
   TOOLCHAIN_CACHE       cache directory (default \$HOME/.cache/env-as-code; now $CACHE)
 EOF
 }

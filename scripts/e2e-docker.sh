@@ -5,20 +5,24 @@
 # that a re-run converges; destroy that leaves nothing behind; and the time each of those took.
 #
 # Usage: scripts/e2e-docker.sh
-# Env:   E2E_TIMEOUT=900  overall limit in seconds (every wait below is bounded too)
+# Env:   E2E_TIMEOUT=900  limit in seconds for the test itself, after the toolchain is ready (every wait is
+#                         bounded too; a cold toolchain build has its own limit of 40 minutes)
 #        E2E_KEEP=1       leave the environments running at the end instead of destroying them
 #        E2E_WORK_DIR     settings copy, state, plans and logs (default: a new directory under $TMPDIR)
 #
 # The environments run from a copy of environments/ (SETTINGS_DIR) whose only differences are the state
 # location (in the work dir, never .state/) and an `e2e-run` label on everything, which is how leftovers of an
-# interrupted run are found and removed. Traffic goes only to 127.0.0.1 and to the containers made here.
+# interrupted run are found and removed. Synth output goes to cdktf.out/e2e-docker. Traffic goes only to
+# 127.0.0.1 and to the containers made here.
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-DEADLINE=$((SECONDS + ${E2E_TIMEOUT:-900}))
+DEADLINE=$((SECONDS + 2400)) # until the toolchain is ready; then E2E_TIMEOUT
 WORK="${E2E_WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/e2e-docker.XXXXXX")}"
 SETTINGS="$WORK/settings"
+# Its own synth output, so the cdktf.out/stacks/<env> of a normal deploy (or another target's test) is left alone.
+OUT="cdktf.out/e2e-docker"
 LOGS="$WORK/logs"
 RUN_ID="run-$(date +%s)-$$"
 ENVS=(staging dev)
@@ -30,7 +34,7 @@ TIMINGS=()
 log() { printf '[e2e] %s\n' "$*" >&2; }
 pass() { PASSED=$((PASSED + 1)); printf '[e2e] PASS %s\n' "$*" >&2; }
 fail() { FAILED=$((FAILED + 1)); printf '[e2e] FAIL %s\n' "$*" >&2; }
-die() { printf '[e2e] ERROR: %s\n' "$*" >&2; exit 1; }
+die() { printf '[e2e] ERROR: %s\n\ne2e-docker: %d passed, %d failed\n' "$*" "$PASSED" "$((FAILED + 1))" >&2; exit 1; }
 # check DESCRIPTION COMMAND...: one assertion; the run goes on either way.
 check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
@@ -72,7 +76,7 @@ CDKTF=(env SETTINGS_DIR="$SETTINGS" DEPLOY_TARGET=docker CI=1 npx --no-install c
 
 deploy() { # deploy ENV LOGNAME
   log "cdktf deploy $1 (log: $LOGS/$2.log)"
-  if ! bounded 600 "${CDKTF[@]}" deploy "$1" --auto-approve --skip-provider-lock --no-color >"$LOGS/$2.log" 2>&1; then
+  if ! bounded 600 "${CDKTF[@]}" deploy "$1" --output "$OUT" --auto-approve --skip-provider-lock --no-color >"$LOGS/$2.log" 2>&1; then
     tail -n 40 "$LOGS/$2.log" >&2
     return 1
   fi
@@ -80,20 +84,20 @@ deploy() { # deploy ENV LOGNAME
 
 destroy() { # destroy ENV LOGNAME
   log "cdktf destroy $1 (log: $LOGS/$2.log)"
-  if ! bounded 300 "${CDKTF[@]}" destroy "$1" --auto-approve --no-color >"$LOGS/$2.log" 2>&1; then
+  if ! bounded 300 "${CDKTF[@]}" destroy "$1" --output "$OUT" --auto-approve --no-color >"$LOGS/$2.log" 2>&1; then
     tail -n 40 "$LOGS/$2.log" >&2
     return 1
   fi
 }
 
 synth() {
-  bounded 120 "${CDKTF[@]}" synth --no-color >"$LOGS/synth-$1.log" 2>&1 || { tail -n 20 "$LOGS/synth-$1.log" >&2; return 1; }
+  bounded 120 "${CDKTF[@]}" synth --output "$OUT" --no-color >"$LOGS/synth-$1.log" 2>&1 || { tail -n 20 "$LOGS/synth-$1.log" >&2; return 1; }
 }
 
 # plan ENV OUT: terraform plan in the synthesized stack; its -detailed-exitcode (0 none, 2 changes) in PLAN_RC.
 plan() {
   PLAN_RC=0
-  bounded 180 "$TERRAFORM_BINARY_NAME" -chdir="cdktf.out/stacks/$1" plan -input=false -no-color -lock-timeout=30s \
+  bounded 180 "$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/$1" plan -input=false -no-color -lock-timeout=30s \
     -detailed-exitcode -out="$2" >"$2.log" 2>&1 || PLAN_RC=$?
   [ "$PLAN_RC" -ne 1 ] || tail -n 30 "$2.log" >&2
 }
@@ -141,6 +145,8 @@ probe() {
     --security-opt no-new-privileges:true "envapi:latest" healthcheck --url "$2" --timeout 2s >/dev/null 2>&1
 }
 
+descendants() { local child; for child in $(pgrep -P "$1"); do echo "$child"; descendants "$child"; done; }
+
 # remove_labelled FILTER: remove every container, volume, network and built image carrying the label.
 remove_labelled() {
   local ids
@@ -159,13 +165,6 @@ leftovers() { # leftovers ENV: what of ENV is still on the Docker host
   } | sort
 }
 
-# cdktf.out/stacks/<env> remembers the backend it was initialised with; the e2e uses its own state, so
-# forget that before (or init refuses the change) and after (or the next normal deploy would).
-forget_backends() {
-  local env
-  for env in "${ENVS[@]}"; do rm -f "cdktf.out/stacks/$env/.terraform/terraform.tfstate"; done
-}
-
 cleanup() {
   local rc=$? env
   if [ "${E2E_KEEP:-0}" = 1 ]; then
@@ -179,7 +178,6 @@ cleanup() {
     done
     remove_labelled "$(mine)"
   fi
-  forget_backends
   return "$rc"
 }
 
@@ -201,6 +199,7 @@ main() {
   eval "$(scripts/toolchain.sh env)"
   timed "proxy image (scripts/proxy-image.sh)" bounded 1200 scripts/proxy-image.sh >"$LOGS/proxy-image.log" 2>&1 \
     || { tail -n 30 "$LOGS/proxy-image.log" >&2; die "proxy image failed"; }
+  DEADLINE=$((SECONDS + ${E2E_TIMEOUT:-900}))
 
   # Leftovers of an earlier run carry an e2e-run label of their own; a real deployment does not and is kept.
   remove_labelled "label=e2e-run"
@@ -211,7 +210,7 @@ main() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$env]}") 2>/dev/null || die "port ${PORT[$env]} on 127.0.0.1 is in use"
   done
   trap cleanup EXIT
-  forget_backends
+  rm -rf "$OUT" # its stacks remember the previous run's state location
 
   cp -R environments "$SETTINGS"
   for env in "${ENVS[@]}"; do
@@ -235,7 +234,7 @@ main() {
   for i in $(seq 1 8); do http staging /version >/dev/null; done
   check "staging: the proxy spreads requests over both replicas" bash -c '
     for c in envapi-staging-api-1 envapi-staging-api-2; do docker logs "$c" 2>&1 | grep -q "\"path\":\"/version\"" || exit 1; done'
-  check "the secret appears in no synthesized file" bash -c '! grep -rqF "$1" cdktf.out' _ "$CANARY"
+  check "the secret appears in no synthesized file" bash -c '! grep -rqF "$1" "$2"' _ "$CANARY" "$OUT"
   if grep -qF "$CANARY" "$WORK/state/staging.docker.tfstate"; then log "(as expected, the state file holds the secret: keep state private)"; fi
 
   # ---- dev beside it, and isolation -------------------------------------------------------------------------
@@ -256,7 +255,7 @@ main() {
   synth change || die "synth failed"
   timed "plan staging (one setting changed)" plan staging "$WORK/plans/change.tfplan"
   check "the changed setting makes a plan with changes (exit 2)" test "$PLAN_RC" = 2
-  "$TERRAFORM_BINARY_NAME" -chdir=cdktf.out/stacks/staging show -json "$WORK/plans/change.tfplan" >"$WORK/plans/change.json"
+  "$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/staging" show -json "$WORK/plans/change.tfplan" >"$WORK/plans/change.json"
   # What the plan does, per resource: its actions and the attributes that force them (replace_paths).
   jq -r '.resource_changes[] | select(.change.actions != ["no-op"])
          | "\(.address | sub("_[0-9A-F]{8}$"; "")) \(.change.actions | join("+")) \([.change.replace_paths[]? | join(".")] | join(","))"' \
@@ -284,14 +283,15 @@ main() {
   local before pid rc tf waited=0
   before="$(docker ps -a --filter "$(mine)" --filter label=environment=staging --format '{{.ID}}' | sort | tr '\n' ' ')"
   log "cdktf deploy staging (50% canary), to be interrupted once it starts changing containers"
-  setsid "${CDKTF[@]}" deploy staging --auto-approve --skip-provider-lock --no-color \
+  setsid "${CDKTF[@]}" deploy staging --output "$OUT" --auto-approve --skip-provider-lock --no-color \
     >"$LOGS/deploy-staging-interrupted.log" 2>&1 </dev/null &
   pid=$!
   while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 480 ] \
     && [ "$(docker ps -a --filter "$(mine)" --filter label=environment=staging --format '{{.ID}}' | sort | tr '\n' ' ')" = "$before" ]; do
     sleep 0.5; waited=$((waited + 1))
   done
-  tf="$(pgrep -g "$pid" -x "$(basename "$TERRAFORM_BINARY_NAME")" | head -n 1 || true)"
+  # cdktf runs the apply under a pseudo-terminal, in a session of its own: find it among cdktf's descendants.
+  tf="$(for p in $(descendants "$pid"); do ps -o pid=,args= -p "$p"; done | awk '$2 ~ /(terraform|tofu)$/ && $3 == "apply" { print $1; exit }')"
   if kill -0 "$pid" 2>/dev/null && [ -n "$tf" ]; then
     log "interrupting the apply (one SIGINT to terraform, pid $tf) $((waited / 2)) s after it started"
     kill -INT "$tf" 2>/dev/null || true
@@ -301,6 +301,7 @@ main() {
     check "the interrupted apply stopped with an error (exit $rc)" test "$rc" != 0
     grep -E "Interrupt received|Stopping operation|Error" "$LOGS/deploy-staging-interrupted.log" | head -n 5 | sed 's/^/[e2e]   /' >&2 || true
   else
+    log "no apply to interrupt after $((waited / 2)) s: $(for p in $(descendants "$pid"); do ps -o args= -p "$p"; done | cut -c1-60 | tr '\n' ';')"
     wait "$pid" || true
     fail "the apply finished before it could be interrupted"
   fi

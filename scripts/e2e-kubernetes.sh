@@ -8,6 +8,7 @@
 #   E2E_KEEP_CLUSTER=1   leave the cluster running at the end (default: scripts/cluster.sh down)
 #   E2E_REUSE_CLUSTER=1  reuse a running cluster (default: a fresh one, `down` then `up`)
 #   E2E_LOG_DIR=dir      keep the logs there (default: a temporary folder, printed)
+#   E2E_BUILDER_IMAGE    Go image the API is built in when the cluster is kind (default golang:1.26)
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -69,6 +70,7 @@ logged() {
 
 on_exit() {
   local rc=$?
+  rm -f "$WORK"/*.tfplan "$WORK"/*.plan.json     # a plan holds the secret in clear
   if [ "${E2E_KEEP_CLUSTER:-0}" != 1 ] && [ "${CLUSTER_STARTED:-0}" = 1 ]; then
     scripts/cluster.sh down >"$LOGS/cluster-down.log" 2>&1 || log "cluster down failed (log: $LOGS/cluster-down.log)"
   fi
@@ -107,12 +109,25 @@ CONTEXT="$CLUSTER_CONTEXT"
 kc() { kubectl --context "$CONTEXT" --request-timeout=20s "$@"; }
 log "server $(kc version -o json | sed -n '/serverVersion/,$ s/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -n1)"
 
-# --------------------------------------------------------------------------
-# helpers on stacks and the cluster
-# --------------------------------------------------------------------------
 export TF_VAR_api_db_password="e2e-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 cp -R environments "$SETTINGS"
 export SETTINGS_DIR="$SETTINGS"
+
+# kind runs real pods: the nodes need the API's images (the kwok provider's fake nodes run nothing).
+if [ "$PROVIDER_NAME" = kind ]; then
+  step "images for kind: build the API from app/ and load it into the nodes"
+  for tag in 0.1.0 0.2.0; do
+    logged "image-$tag" docker build -t "envapi:$tag" --build-arg "VERSION=$tag" \
+      --build-arg "BUILDER_IMAGE=${E2E_BUILDER_IMAGE:-golang:1.26}" app/
+    logged "kind-load-$tag" kind load docker-image "envapi:$tag" --name "${CLUSTER_NAME:-envapi}"
+  done
+  # dev runs :latest, which Kubernetes always pulls (imagePullPolicy Always) and kind's nodes cannot pull.
+  sed -i 's/image: { tag: latest }/image: { tag: "0.1.0" }/' "$SETTINGS/dev.yaml"
+fi
+
+# --------------------------------------------------------------------------
+# helpers on stacks and the cluster
+# --------------------------------------------------------------------------
 
 # cdktf COMMAND ARGS...: the CLI on this test's output folder.
 cdktf() { local command="$1"; shift; npx --no-install cdktf "$command" --output "$OUT" --no-color "$@"; }
@@ -229,6 +244,10 @@ check_environment staging envapi-staging 2 api.staging.localhost no
 step "staging: a second plan shows no changes"
 synth
 expect_no_changes staging "after deploy"
+start="$(now)"
+logged diff-staging cdktf diff staging --skip-provider-lock
+record "no-op plan (staging, cdktf diff)" "$(elapsed "$start" "$(now)")"
+if grep -q 'No changes' "$LOGS/diff-staging.log"; then pass "staging: cdktf diff shows no changes"; else fail "staging: cdktf diff shows changes (log: $LOGS/diff-staging.log)"; fi
 
 # --------------------------------------------------------------------------
 # 2. dev and prod beside it
@@ -337,10 +356,16 @@ expect_no_changes dev "after restoring the drift"
 step "destroy prod without the override is refused"
 if cdktf destroy prod --auto-approve --skip-provider-lock >"$LOGS/destroy-prod-refused.log" 2>&1; then
   fail "cdktf destroy prod succeeded without ALLOW_DESTROY"
-elif grep -q 'prevent_destroy' "$LOGS/destroy-prod-refused.log"; then
-  pass "cdktf destroy prod refused (prevent_destroy)"
 else
-  fail "cdktf destroy prod failed for another reason (log: $LOGS/destroy-prod-refused.log)"
+  pass "cdktf destroy prod refused (exit non-zero)"
+fi
+# cdktf prints only "Invoking Terraform CLI failed": Terraform's own message says why.
+if tf prod plan -destroy -lock-timeout=60s >"$LOGS/plan-destroy-prod.log" 2>&1; then
+  fail "terraform plan -destroy of prod succeeded without ALLOW_DESTROY"
+elif grep -q 'prevent_destroy' "$LOGS/plan-destroy-prod.log"; then
+  pass "prod: Terraform refuses the destroy plan (prevent_destroy: $(grep -c 'Instance cannot be destroyed' "$LOGS/plan-destroy-prod.log") protected objects)"
+else
+  fail "terraform plan -destroy of prod failed for another reason (log: $LOGS/plan-destroy-prod.log)"
 fi
 expect "prod namespace still there" "envapi-prod" "$(kc get namespace envapi-prod -o jsonpath='{.metadata.name}' 2>&1)"
 expect_rollout envapi-prod api 3
@@ -352,7 +377,9 @@ record "cdktf destroy prod" "$(elapsed "$start" "$(now)")"
 start="$(now)"
 logged destroy-staging cdktf destroy staging --auto-approve --skip-provider-lock
 record "cdktf destroy staging" "$(elapsed "$start" "$(now)")"
+start="$(now)"
 logged destroy-dev cdktf destroy dev --auto-approve --skip-provider-lock
+record "cdktf destroy dev" "$(elapsed "$start" "$(now)")"
 for ns in envapi-prod envapi-staging envapi-dev; do
   expect "namespace $ns deleted" "" "$(kc get namespace "$ns" -o name --ignore-not-found)"
 done

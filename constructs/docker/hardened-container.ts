@@ -72,7 +72,7 @@ export interface HardenedContainerProps {
   readonly stopTimeoutSeconds?: number;
   /** Ports published on the host. @default [] */
   readonly ports?: readonly PublishedPort[];
-  /** Labels on the container and its volumes. @default - the first network's labels */
+  /** Labels on the container. @default - the first network's labels */
   readonly labels?: Readonly<Record<string, string>>;
   /** UID and GID the container runs as (never 0). @default 65532 */
   readonly user?: number;
