@@ -84,6 +84,14 @@ describe("EnvironmentStack (docker)", () => {
     expect(images).toEqual(weight === 0 ? [["envapi:0.1.0", "0.1.0"]] : [["envapi:0.1.0", "0.1.0"], ["envapi:0.2.0", "0.2.0"]]);
   });
 
+  test("the provider is pinned to the toolchain's build when a version is given", () => {
+    // GIVEN the versions `scripts/toolchain.sh env` exports  THEN the docker provider requires that build
+    const pinned = synthStack(spec("staging"), { platform: "docker", providerVersions: { docker: "4.6.1-dev.x", kubernetes: "3.2.2-dev.y" } });
+    expect(pinned.terraform.required_providers).toEqual({ docker: { source: "kreuzwerker/docker", version: "4.6.1-dev.x" } });
+    // AND without one, the bindings' own version stays
+    expect(onDocker(spec("staging")).terraform.required_providers).toEqual({ docker: { source: "kreuzwerker/docker", version: "3.6.2" } });
+  });
+
   test("prod's networks cannot be destroyed unless destroy is explicitly allowed", () => {
     // GIVEN prod on Docker  THEN both networks are prevent_destroy  WHEN destroy is allowed  THEN neither is
     const networks = (json: TerraformJson) => resourcesOfType(json, "docker_network").map((n) => n.lifecycle.prevent_destroy);

@@ -96,7 +96,8 @@ export class DockerEnvironment extends Construct {
             : undefined,
       });
       if (service.ingress) {
-        routes.push({ host: service.ingress.host, path: service.ingress.path, upstreams: replicas.upstreams, healthPath: service.probes.readiness.path });
+        const { host, path: prefix } = service.ingress;
+        routes.push({ host, path: prefix, upstreams: replicas.upstreams, healthPath: service.probes.readiness.path });
       }
     }
 

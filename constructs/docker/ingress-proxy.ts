@@ -89,7 +89,12 @@ export class IngressProxy extends Construct {
       preventDestroy: props.preventDestroy,
     });
     const proxyImage = new LocalImage(this, "image", { name: image.name });
-    const config = new FileVolume(this, "config", { name: `${name}-config`, image: proxyImage, files: [{ name: "Caddyfile", content: this.caddyfile }], labels });
+    const config = new FileVolume(this, "config", {
+      name: `${name}-config`,
+      image: proxyImage,
+      files: [{ name: "Caddyfile", content: this.caddyfile }],
+      labels,
+    });
     this.proxy = new HardenedContainer(this, "proxy", {
       name,
       image: proxyImage,
