@@ -10,22 +10,41 @@ import { EnvironmentStack, Platform } from "./stacks";
 
 const PLATFORMS: readonly Platform[] = ["kubernetes", "docker"];
 
+/** "docker=4.6.1-dev.x,kubernetes=3.2.2-dev.y" → { docker: ..., kubernetes: ... }; problems go to `problems`. */
+function parseProviderVersions(value: string, problems: string[]): Record<string, string> {
+  const pins: Record<string, string> = {};
+  for (const pin of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const match = /^([a-z]+)=([0-9A-Za-z.+-]+)$/.exec(pin);
+    if (!match || !PLATFORMS.includes(match[1] as Platform)) {
+      problems.push(`TF_PROVIDER_VERSIONS "${pin}" is not <provider>=<version> for a provider of ${PLATFORMS.join(", ")}`);
+      continue;
+    }
+    pins[match[1]] = match[2];
+  }
+  return pins;
+}
+
 function main(): void {
+  const problems: string[] = [];
   const only = process.env.ENVIRONMENTS?.split(",").map((name) => name.trim()).filter(Boolean);
   const target = process.env.DEPLOY_TARGET || undefined;
   if (target !== undefined && !PLATFORMS.includes(target as Platform)) {
-    throw new ConfigError([`DEPLOY_TARGET "${target}" is not a platform (valid: ${PLATFORMS.join(", ")})`]);
+    problems.push(`DEPLOY_TARGET "${target}" is not a platform (valid: ${PLATFORMS.join(", ")})`);
   }
+  const providerVersions = parseProviderVersions(process.env.TF_PROVIDER_VERSIONS ?? "", problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
   const specs = loadEnvironments(process.env.SETTINGS_DIR || undefined, { only });
-  const providerVersions = Object.fromEntries(
-    (process.env.TF_PROVIDER_VERSIONS ?? "").split(",").filter(Boolean).map((pin) => pin.split("=", 2).map((part) => part.trim())),
-  );
+  const allowDestroy = process.env.ALLOW_DESTROY || undefined;
+  if (allowDestroy !== undefined && !specs.some((spec) => spec.name === allowDestroy)) {
+    throw new ConfigError([`ALLOW_DESTROY "${allowDestroy}" names no environment being synthesized (${specs.map((spec) => spec.name).join(", ")})`]);
+  }
   const app = new App();
   for (const spec of specs) {
     new EnvironmentStack(app, spec.name, {
       spec,
       platform: target as Platform | undefined,
-      allowDestroy: process.env.ALLOW_DESTROY === spec.name,
+      allowDestroy: allowDestroy === spec.name,
       providerVersions,
     });
   }
