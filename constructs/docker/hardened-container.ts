@@ -10,14 +10,7 @@ import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { HealthCheck } from "./health-check";
 import { IsolatedNetwork } from "./isolated-network";
-
-/** CPU and memory as Kubernetes-style quantities ("250m", "64Mi"), so one settings file serves both platforms. */
-export interface ResourceAmounts {
-  /** CPU quantity, e.g. "250m". */
-  readonly cpu: string;
-  /** Memory quantity, e.g. "64Mi". */
-  readonly memory: string;
-}
+import { ResourceAmounts } from "../resource-amounts";
 
 /** Requests become the container's CPU weight; limits are enforced by the kernel. */
 export interface ContainerResources {

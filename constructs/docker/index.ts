@@ -7,3 +7,4 @@ export * from "./hardened-container";
 export * from "./health-check";
 export * from "./ingress-proxy";
 export * from "./isolated-network";
+export * from "../resource-amounts";

@@ -5,14 +5,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { Construct } from "constructs";
-
-/** CPU and memory amounts as Kubernetes quantities ("250m", "512Mi"). */
-export interface ResourceAmounts {
-  /** CPU quantity, e.g. "250m". */
-  readonly cpu: string;
-  /** Memory quantity, e.g. "256Mi". */
-  readonly memory: string;
-}
+import { ResourceAmounts } from "../resource-amounts";
 
 /** Requests and limits of a container (or a namespace's defaults for them). */
 export interface ContainerResources {
