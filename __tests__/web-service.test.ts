@@ -42,6 +42,7 @@ describe("WebService", () => {
     expect(container.readiness_probe.http_get.path).toBe("/readyz");
     expect(container.startup_probe.http_get.path).toBe("/livez");
     expect(deployment.spec.strategy.type).toBe("RollingUpdate");
+    expect(container.image_pull_policy).toBe("IfNotPresent");
     expect(deployment.spec.template.metadata.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/path": "/metrics" });
     // AND no ingress, autoscaler or budget unless asked for
     expect(json.resource.kubernetes_ingress_v1).toBeUndefined();

@@ -109,20 +109,19 @@ CONTEXT="$CLUSTER_CONTEXT"
 kc() { kubectl --context "$CONTEXT" --request-timeout=20s "$@"; }
 log "server $(kc version -o json | sed -n '/serverVersion/,$ s/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -n1)"
 
-export TF_VAR_api_db_password="e2e-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+TF_VAR_api_db_password="e2e-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export TF_VAR_api_db_password
 cp -R environments "$SETTINGS"
 export SETTINGS_DIR="$SETTINGS"
 
 # kind runs real pods: the nodes need the API's images (the kwok provider's fake nodes run nothing).
 if [ "$PROVIDER_NAME" = kind ]; then
   step "images for kind: build the API from app/ and load it into the nodes"
-  for tag in 0.1.0 0.2.0; do
+  for tag in 0.1.0 0.2.0 latest; do
     logged "image-$tag" docker build -t "envapi:$tag" --build-arg "VERSION=$tag" \
       --build-arg "BUILDER_IMAGE=${E2E_BUILDER_IMAGE:-golang:1.26}" app/
     logged "kind-load-$tag" kind load docker-image "envapi:$tag" --name "${CLUSTER_NAME:-envapi}"
   done
-  # dev runs :latest, which Kubernetes always pulls (imagePullPolicy Always) and kind's nodes cannot pull.
-  sed -i 's/image: { tag: latest }/image: { tag: "0.1.0" }/' "$SETTINGS/dev.yaml"
 fi
 
 # --------------------------------------------------------------------------

@@ -88,6 +88,19 @@ export interface WebServiceProps {
   readonly grayRelease?: WebServiceGrayRelease;
   /** UID and GID the container runs as (never 0). @default 65532 */
   readonly runAsUser?: number;
+  /**
+   * When the kubelet pulls the image. The Kubernetes default for a `:latest` tag is Always, which fails for an
+   * image loaded into a local cluster (kind load) and never pushed.
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+}
+
+/** The container's `imagePullPolicy`. */
+export enum ImagePullPolicy {
+  ALWAYS = "Always",
+  IF_NOT_PRESENT = "IfNotPresent",
+  NEVER = "Never",
 }
 
 /** Pod annotations carrying the gray-release state, so a plan shows each step. */
@@ -147,6 +160,7 @@ export class WebService extends Construct {
     const container = (image: string): DeploymentV1SpecTemplateSpecContainer => ({
       name,
       image,
+      imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
       port: [{ name: "http", containerPort: port, protocol: "TCP" }],
       envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
       resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
