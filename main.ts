@@ -5,6 +5,7 @@
 //   SETTINGS_DIR=path          read base.yaml and the environment files from this folder instead of environments/
 //   TF_PROVIDER_VERSIONS=docker=4.6.1-dev.x,...  pin provider versions (exported by `scripts/toolchain.sh env`)
 import { App } from "cdktf";
+import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "./spec";
 import { EnvironmentStack, Platform } from "./stacks";
 
@@ -39,6 +40,8 @@ function main(): void {
   if (allowDestroy !== undefined && !specs.some((spec) => spec.name === allowDestroy)) {
     throw new ConfigError([`ALLOW_DESTROY "${allowDestroy}" names no environment being synthesized (${specs.map((spec) => spec.name).join(", ")})`]);
   }
+  // cdktf creates only the last folder of its output path; `--output a/b` needs the parents too.
+  fs.mkdirSync(process.env.CDKTF_OUTDIR || "cdktf.out", { recursive: true });
   const app = new App();
   for (const spec of specs) {
     new EnvironmentStack(app, spec.name, {
