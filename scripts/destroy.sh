@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Counterpart of scripts/deploy.sh: `cdktf destroy <env>` on the environment's target (DEPLOY_TARGET overrides),
+# with the toolchain's environment and the secrets deploy.sh generated. A protected environment (prod) needs
+# ALLOW_DESTROY=<env>; without it Terraform refuses (prevent_destroy).
+#   scripts/destroy.sh <env> [extra cdktf destroy flags]
+set -Eeuo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[ $# -ge 1 ] || { echo "usage: scripts/destroy.sh <env> [cdktf destroy flags]" >&2; exit 2; }
+env_name="$1"; shift
+CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}"
+
+eval "$(scripts/toolchain.sh env)"
+for file in "$CACHE/secrets/$env_name"/*; do
+  [ -f "$file" ] || continue
+  env_var="TF_VAR_$(basename "$file")"
+  [ -n "${!env_var:-}" ] || export "$env_var=$(cat "$file")"
+done
+# See deploy.sh: the folder's record of the last backend may belong to the other target.
+rm -f "cdktf.out/stacks/$env_name/.terraform/terraform.tfstate"
+npx cdktf destroy "$env_name" --auto-approve --skip-provider-lock "$@"
