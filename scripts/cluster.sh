@@ -39,28 +39,8 @@ die()  { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-# run_logged LOG CMD...: run a long command with its output in LOG, printing a progress line every
-# minute; on failure show the end of the log.
-run_logged() {
-  local logfile="$1"; shift
-  mkdir -p "$(dirname "$logfile")"
-  local start=$SECONDS next=60 rc=0
-  "$@" >"$logfile" 2>&1 &
-  local pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 2
-    if [ $((SECONDS - start)) -ge "$next" ]; then
-      log "   ... still building ($((SECONDS - start))s, log: $logfile)"
-      next=$((next + 60))
-    fi
-  done
-  wait "$pid" || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    warn "command failed (exit $rc): $*"
-    tail -n 30 "$logfile" >&2 || true
-  fi
-  return "$rc"
-}
+# shellcheck source=scripts/_lib.sh
+. "$ROOT/scripts/_lib.sh"
 
 # One mutating run at a time per cache directory (builds and cluster changes). The lock is fd 8: whatever
 # outlives this script (the control plane's processes) is started with 8>&- so it does not keep the lock.
