@@ -1,25 +1,17 @@
 // Shared test helpers: the real settings, layered, with a patch applied to one environment.
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 import { App, Testing } from "cdktf";
-import { DEFAULT_SETTINGS_DIR, deepMerge, environmentNames, EnvironmentSpec, loadEnvironments, validateEnvironments } from "../spec";
+import { deepMerge, EnvironmentSpec, layeredSettings, loadEnvironments, validateEnvironments } from "../spec";
 import { EnvironmentStack, EnvironmentStackProps } from "../stacks";
 
-const readSettings = (name: string): unknown => parse(fs.readFileSync(path.join(DEFAULT_SETTINGS_DIR, `${name}.yaml`), "utf8"));
-
 /** Layered raw settings of every environment, with `patches[env]` merged over that environment. */
-export function layeredSettings(patches: Readonly<Record<string, unknown>> = {}): Map<string, unknown> {
-  const base = readSettings("base");
-  return new Map(
-    environmentNames().map((name) => [name, deepMerge(deepMerge(base, readSettings(name)), patches[name] ?? {})]),
-  );
+export function patchedSettings(patches: Readonly<Record<string, unknown>> = {}): Map<string, unknown> {
+  return new Map([...layeredSettings()].map(([name, settings]) => [name, deepMerge(settings, patches[name] ?? {})]));
 }
 
 /** The problems reported for the real settings with `patches` applied (empty when valid). */
 export function problemsWith(patches: Readonly<Record<string, unknown>>): string[] {
   try {
-    validateEnvironments(layeredSettings(patches));
+    validateEnvironments(patchedSettings(patches));
     return [];
   } catch (error) {
     return [...((error as { problems?: string[] }).problems ?? [String(error)])];

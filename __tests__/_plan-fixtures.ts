@@ -1,7 +1,7 @@
 // The recorded plans of __tests__/fixtures/plans/ (scripts/record-plan-fixtures.sh) as the report reads them.
 import * as path from "path";
-import { loadEnvironments } from "../spec";
-import { buildReport, diffEnvironments, layeredSettings, PlanReport, readPlanDir, StackPlan } from "../plan-report";
+import { layeredSettings, loadEnvironments } from "../spec";
+import { buildReport, diffEnvironments, PlanReport, readPlanDir, StackPlan } from "../plan-report";
 
 export const FIXTURES = path.join(__dirname, "fixtures", "plans");
 export const CHANGE_PLANS = path.join(FIXTURES, "change");

@@ -1,6 +1,6 @@
 import * as path from "path";
-import { DEFAULT_SETTINGS_DIR } from "../spec";
-import { diffEnvironments, flattenSettings, layeredSettings } from "../plan-report";
+import { DEFAULT_SETTINGS_DIR, layeredSettings } from "../spec";
+import { diffEnvironments, flattenSettings } from "../plan-report";
 
 describe("flattenSettings", () => {
   test("objects become dotted paths, named list items are keyed by name, odd keys are quoted", () => {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../spec";
 import { diffEnvironments, EnvironmentDiff } from "./environment-diff";
-import { layeredSettings } from "./layered-settings";
+import { layeredSettings } from "../spec";
 import { PlanInputError } from "./plan-json";
 import { buildReport, reportSummaryJson, ReportSummaryJson } from "./plan-report";
 import { readPlanDir } from "./read-plan-dir";

@@ -1,7 +1,6 @@
 export * from "./attribute-diff";
 export * from "./cli";
 export * from "./environment-diff";
-export * from "./layered-settings";
 export * from "./plan-json";
 export * from "./plan-report";
 export * from "./read-plan-dir";

@@ -43,19 +43,30 @@ export function environmentNames(settingsDir: string = DEFAULT_SETTINGS_DIR): st
 }
 
 /**
+ * The raw settings of every environment after layering (base.yaml + <env>.yaml), by name, before validation:
+ * the shape a reviewer edits. Throws a ConfigError naming each file that is not YAML.
+ */
+export function layeredSettings(settingsDir: string = DEFAULT_SETTINGS_DIR): Map<string, unknown> {
+  const problems: string[] = [];
+  const base = readYaml(path.join(settingsDir, BASE_FILE), problems);
+  const layered = new Map<string, unknown>(
+    environmentNames(settingsDir).map((name) => [name, deepMerge(base, readYaml(path.join(settingsDir, `${name}.yaml`), problems))]),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return layered;
+}
+
+/**
  * Loads, layers and validates every environment in `settingsDir`.
  * Relative secret file paths are resolved against the project root (the settings folder's parent).
  */
 export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, options: LoadOptions = {}): EnvironmentSpec[] {
-  const problems: string[] = [];
   const names = environmentNames(settingsDir);
   const unknown = (options.only ?? []).filter((name) => !names.includes(name));
-  for (const name of unknown) {
-    problems.push(`${name}: unknown environment "${name}" (known: ${names.join(", ")})`);
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((name) => `${name}: unknown environment "${name}" (known: ${names.join(", ")})`));
   }
-  const base = readYaml(path.join(settingsDir, BASE_FILE), problems);
-  const layered = new Map<string, unknown>(names.map((name) => [name, deepMerge(base, readYaml(path.join(settingsDir, `${name}.yaml`), problems))]));
-  if (problems.length > 0) throw new ConfigError(problems);
+  const layered = layeredSettings(settingsDir);
 
   const root = path.dirname(path.resolve(settingsDir));
   const specs = validateEnvironments(layered).map((spec) => ({
