@@ -10,6 +10,16 @@ cd "$ROOT"
 env_name="$1"; shift
 CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}"
 
+# A protected environment without the override would only fail inside Terraform with cdktf's generic
+# "Invoking Terraform CLI failed": say why up front.
+probe="$(mktemp -d)"
+trap 'rm -rf "$probe"' EXIT
+CDKTF_OUTDIR="$probe" ENVIRONMENTS="$env_name" node scripts/run-app.js
+if grep -q '"prevent_destroy": true' "$probe/stacks/$env_name/cdk.tf.json"; then
+  echo "[destroy] ERROR: $env_name is protected (prevent_destroy); run with ALLOW_DESTROY=$env_name to destroy it" >&2
+  exit 1
+fi
+
 eval "$(scripts/toolchain.sh env)"
 for file in "$CACHE/secrets/$env_name"/*; do
   [ -f "$file" ] || continue
