@@ -21,10 +21,14 @@ if grep -q '"prevent_destroy": true' "$probe/stacks/$env_name/cdk.tf.json"; then
 fi
 
 eval "$(scripts/toolchain.sh env)"
-for file in "$CACHE/secrets/$env_name"/*; do
-  [ -f "$file" ] || continue
-  env_var="TF_VAR_$(basename "$file")"
-  [ -n "${!env_var:-}" ] || export "$env_var=$(cat "$file")"
+# Terraform asks for every variable without a value, even to destroy: use deploy.sh's generated secret, or a
+# placeholder (destroying never uses a secret's value).
+variables="$(node -e 'const j = require(process.argv[1]); process.stdout.write(Object.keys(j.variable || {}).join(" "))' "$probe/stacks/$env_name/cdk.tf.json")"
+for variable in $variables; do
+  env_var="TF_VAR_$variable"
+  [ -z "${!env_var:-}" ] || continue
+  file="$CACHE/secrets/$env_name/$variable"
+  if [ -s "$file" ]; then export "$env_var=$(cat "$file")"; else export "$env_var=unused-by-destroy"; fi
 done
 # See deploy.sh: the folder's record of the last backend may belong to the other target.
 rm -f "cdktf.out/stacks/$env_name/.terraform/terraform.tfstate"
