@@ -1,36 +1,17 @@
 #!/usr/bin/env node
-// The app command of cdktf.json. Runs dist/main.js, a single-file bundle of the app; when a source is
-// newer than the bundle it is rebuilt first with esbuild (a fraction of a second). Type-checking is
-// `npm run build`'s job (tsc), so neither ts-node nor tsc sits on the synth path. The bundle runs with a V8
-// code cache (dist/main.js.cache) so later runs skip most parsing and compiling.
+// The app command of cdktf.json. Runs dist/main.js, a single-file bundle of the app rebuilt with esbuild when
+// a source is newer (a fraction of a second). Type-checking is `npm run build`'s job (tsc), so neither ts-node
+// nor tsc sits on the synth path. The bundle runs with a V8 code cache (dist/main.js.cache) so later runs
+// skip most parsing and compiling.
 const fs = require("fs");
 const Module = require("module");
 const path = require("path");
 const vm = require("vm");
+const { ensureBundle, root } = require("./_bundle");
 
-const root = path.resolve(__dirname, "..");
-const entry = path.join(root, "dist", "main.js");
+const outfile = path.join("dist", "main.js");
+const entry = path.join(root, outfile);
 const codeCache = `${entry}.cache`;
-const SOURCES = ["main.ts", "spec", "constructs", "stacks", "package-lock.json"];
-
-function newestMtime(target) {
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return fs.readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
-}
-
-function bundle() {
-  fs.rmSync(codeCache, { force: true });
-  require("esbuild").buildSync({
-    entryPoints: [path.join(root, "main.ts")],
-    outfile: entry,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    logLevel: "warning",
-  });
-}
 
 /** Runs the bundle as a CommonJS module, from and into the code cache. */
 function runWithCodeCache() {
@@ -44,6 +25,7 @@ function runWithCodeCache() {
   if (!cached || script.cachedDataRejected) fs.writeFileSync(codeCache, script.createCachedData());
 }
 
-const built = fs.statSync(entry, { throwIfNoEntry: false });
-if (!built || SOURCES.some((source) => newestMtime(path.join(root, source)) > built.mtimeMs)) bundle();
+if (ensureBundle({ entryPoint: "main.ts", outfile, sources: ["main.ts", "spec", "constructs", "stacks", "package-lock.json"] })) {
+  fs.rmSync(codeCache, { force: true });
+}
 runWithCodeCache();
