@@ -27,7 +27,9 @@ function parseProviderVersions(value: string, problems: string[]): Record<string
 
 function main(): void {
   const problems: string[] = [];
-  const only = process.env.ENVIRONMENTS?.split(",").map((name) => name.trim()).filter(Boolean);
+  // Unset or empty (as a workflow passes an empty input) means every environment.
+  const named = (process.env.ENVIRONMENTS ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  const only = named.length > 0 ? named : undefined;
   const target = process.env.DEPLOY_TARGET || undefined;
   if (target !== undefined && !PLATFORMS.includes(target as Platform)) {
     problems.push(`DEPLOY_TARGET "${target}" is not a platform (valid: ${PLATFORMS.join(", ")})`);

@@ -7,23 +7,50 @@ import { DEFAULT_SETTINGS_DIR } from "../spec";
 
 const root = path.resolve(__dirname, "..");
 
-function runApp(env: Record<string, string>) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "app-out-"));
+const NEUTRAL_ENV = { TF_PROVIDER_VERSIONS: "", DEPLOY_TARGET: "", ALLOW_DESTROY: "", ENVIRONMENTS: "", SETTINGS_DIR: "" };
+
+/** Runs the app into `keepIn` if given (the caller removes it), else into a folder removed afterwards. */
+function runApp(env: Record<string, string>, keepIn?: string) {
+  const outdir = keepIn ?? fs.mkdtempSync(path.join(os.tmpdir(), "app-out-"));
   const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-app.js")], {
     cwd: root,
-    env: { ...process.env, TF_PROVIDER_VERSIONS: "", DEPLOY_TARGET: "", ALLOW_DESTROY: "", ...env, CDKTF_OUTDIR: outdir },
+    env: { ...process.env, ...NEUTRAL_ENV, ...env, CDKTF_OUTDIR: outdir },
     encoding: "utf8",
   });
   const written = fs.readdirSync(outdir);
-  fs.rmSync(outdir, { recursive: true, force: true });
+  if (keepIn === undefined) fs.rmSync(outdir, { recursive: true, force: true });
   return { status: result.status, stderr: result.stderr, written };
 }
 
 describe("main (the synth entry point)", () => {
-  test("synthesizes one stack per environment", () => {
-    const { status, written } = runApp({});
+  test("synthesizes one stack per environment; an empty ENVIRONMENTS means all of them", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "app-out-"));
+    const { status, written } = runApp({ ENVIRONMENTS: "" }, outdir);
     expect(status).toBe(0);
     expect(written).toEqual(expect.arrayContaining(["manifest.json", "stacks"]));
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["dev", "prod", "staging"]);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test("the bundle cdktf runs synthesizes byte for byte what the sources do", () => {
+    // GIVEN the stacks synthesized by scripts/run-app.js (the patched, minified bundle)
+    const bundled = fs.mkdtempSync(path.join(os.tmpdir(), "app-bundled-"));
+    expect(runApp({}, bundled).status).toBe(0);
+    // WHEN main.ts runs from the sources, in this process
+    const sources = fs.mkdtempSync(path.join(os.tmpdir(), "app-sources-"));
+    const saved = { ...process.env };
+    Object.assign(process.env, NEUTRAL_ENV, { CDKTF_OUTDIR: sources });
+    try {
+      jest.isolateModules(() => require("../main"));
+    } finally {
+      process.env = saved;
+    }
+    // THEN every stack is identical
+    for (const stack of ["dev", "staging", "prod"]) {
+      const read = (dir: string) => fs.readFileSync(path.join(dir, "stacks", stack, "cdk.tf.json"), "utf8");
+      expect(read(bundled)).toBe(read(sources));
+    }
+    for (const dir of [bundled, sources]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("an invalid settings folder exits 1, lists the problems and writes nothing", () => {
