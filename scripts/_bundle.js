@@ -14,19 +14,23 @@ function newestMtime(target) {
 
 /**
  * Bundles `entryPoint` into `outfile` (paths relative to the project root) unless the bundle is newer than
- * every file under `sources`. Returns true when it (re)built.
+ * every file under `sources`, minified (less to read and compile) and with `plugins`. Resolves to true
+ * when it (re)built.
  */
-function ensureBundle({ entryPoint, outfile, sources }) {
+async function ensureBundle({ entryPoint, outfile, sources, plugins = [] }) {
   const built = fs.statSync(path.join(root, outfile), { throwIfNoEntry: false });
   if (built && !sources.some((source) => newestMtime(path.join(root, source)) > built.mtimeMs)) return false;
-  require("esbuild").buildSync({
+  await require("esbuild").build({
     entryPoints: [path.join(root, entryPoint)],
     outfile: path.join(root, outfile),
     bundle: true,
     platform: "node",
     target: "node20",
     format: "cjs",
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: "warning",
+    plugins,
   });
   return true;
 }
