@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, real
-# plans of every stack on both targets, the plan report, and the end-to-end deploys to Kubernetes and Docker.
+# plans of every stack on both targets, the plan report, the end-to-end deploys to Kubernetes and Docker, and
+# the synth benchmark (printed, never asserted).
 #   FAST=1 npm test   stop after the unit tests (no toolchain, no cluster, no Docker)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -64,5 +65,8 @@ scripts/e2e-kubernetes.sh
 
 step "end-to-end: Docker target"
 scripts/e2e-docker.sh
+
+step "synth benchmark (figures only, no threshold)"
+npm run --silent bench:synth
 
 step "all tests passed in $((SECONDS - STARTED)) s"
