@@ -6,8 +6,9 @@
 //   TF_PROVIDER_VERSIONS=docker=4.6.1-dev.x,...  pin provider versions (exported by `scripts/toolchain.sh env`)
 import { App } from "cdktf";
 import * as fs from "fs";
+import * as path from "path";
 import { ConfigError, loadEnvironments } from "./spec";
-import { EnvironmentStack, Platform } from "./stacks";
+import { backendOf, EnvironmentStack, forgetOtherTargetBackend, Platform } from "./stacks";
 
 const PLATFORMS: readonly Platform[] = ["kubernetes", "docker"];
 
@@ -43,7 +44,8 @@ function main(): void {
     throw new ConfigError([`ALLOW_DESTROY "${allowDestroy}" names no environment being synthesized (${specs.map((spec) => spec.name).join(", ")})`]);
   }
   // cdktf creates only the last folder of its output path; `--output a/b` needs the parents too.
-  fs.mkdirSync(process.env.CDKTF_OUTDIR || "cdktf.out", { recursive: true });
+  const outdir = process.env.CDKTF_OUTDIR || "cdktf.out";
+  fs.mkdirSync(outdir, { recursive: true });
   const app = new App();
   for (const spec of specs) {
     new EnvironmentStack(app, spec.name, {
@@ -54,6 +56,16 @@ function main(): void {
     });
   }
   app.synth();
+
+  for (const spec of specs) {
+    const platform = (target as Platform | undefined) ?? spec.target.platform;
+    const others = PLATFORMS.filter((other) => other !== platform).map((other) => backendOf(spec, other));
+    const forgotten = forgetOtherTargetBackend(path.join(outdir, "stacks", spec.name), backendOf(spec, platform), others);
+    if (forgotten) {
+      // stdout: cdktf shows it as is (it marks all of the app's stderr as an error)
+      process.stdout.write(`${spec.name}: switched to ${platform}; terraform init will use its state, not ${JSON.stringify(forgotten.config)}\n`);
+    }
+  }
 }
 
 try {

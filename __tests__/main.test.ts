@@ -19,7 +19,7 @@ function runApp(env: Record<string, string>, keepIn?: string) {
   });
   const written = fs.readdirSync(outdir);
   if (keepIn === undefined) fs.rmSync(outdir, { recursive: true, force: true });
-  return { status: result.status, stderr: result.stderr, written };
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, written };
 }
 
 describe("main (the synth entry point)", () => {
@@ -51,6 +51,26 @@ describe("main (the synth entry point)", () => {
       expect(read(bundled)).toBe(read(sources));
     }
     for (const dir of [bundled, sources]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("after a switch of target, the stack folder's record of the other target's backend is forgotten", () => {
+    // GIVEN an output folder where staging was last initialized for Docker and dev for Kubernetes
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "app-out-"));
+    const record = (stack: string, platform: string) => {
+      const file = path.join(outdir, "stacks", stack, ".terraform", "terraform.tfstate");
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ backend: { type: "local", config: { path: `../../../.state/${stack}.${platform}.tfstate` } } }));
+      return file;
+    };
+    const [stagingRecord, devRecord] = [record("staging", "docker"), record("dev", "kubernetes")];
+    // WHEN the app synthesizes for Kubernetes
+    const { status, stdout } = runApp({ DEPLOY_TARGET: "kubernetes" }, outdir);
+    // THEN staging's record is gone (terraform init takes the Kubernetes state) and dev's is kept
+    expect(status).toBe(0);
+    expect(stdout).toContain('staging: switched to kubernetes; terraform init will use its state, not {"path":"../../../.state/staging.docker.tfstate"}');
+    expect(fs.existsSync(stagingRecord)).toBe(false);
+    expect(fs.existsSync(devRecord)).toBe(true);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test("an invalid settings folder exits 1, lists the problems and writes nothing", () => {

@@ -46,10 +46,8 @@ for variable in $variables; do
   export "$env_var=$(cat "$file")"
 done
 
-# Each platform keeps its own state file, so after a switch of target the stack folder's record of the last
-# backend no longer matches and `terraform init` would stop on "Backend configuration changed". The record only
-# says which backend was used; the state itself is untouched.
-rm -f "cdktf.out/stacks/$env_name/.terraform/terraform.tfstate"
+# A container an interrupted apply created but never recorded would stop this apply on its name.
+if [ "$platform" = docker ]; then node scripts/docker-orphans.js "$stack_json" "cdktf.out/stacks/$env_name"; fi
 
 started=$(date +%s)
 npx cdktf deploy "$env_name" --auto-approve --skip-provider-lock "$@"

@@ -30,6 +30,4 @@ for variable in $variables; do
   file="$CACHE/secrets/$env_name/$variable"
   if [ -s "$file" ]; then export "$env_var=$(cat "$file")"; else export "$env_var=unused-by-destroy"; fi
 done
-# See deploy.sh: the folder's record of the last backend may belong to the other target.
-rm -f "cdktf.out/stacks/$env_name/.terraform/terraform.tfstate"
 npx cdktf destroy "$env_name" --auto-approve --skip-provider-lock "$@"

@@ -4,6 +4,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentSpec } from "../spec";
+import { BackendConfig } from "./backend-record";
 import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
 import { secretValues } from "./secret-variables";
@@ -19,6 +20,19 @@ export interface EnvironmentStackProps {
   readonly allowDestroy?: boolean;
   /** Provider versions to require, by provider name (the toolchain's mirror holds its own builds). @default - the bindings' versions */
   readonly providerVersions?: Readonly<Record<string, string>>;
+}
+
+/** The backend of `spec`'s stack when it deploys to `platform`: one state per environment and per platform. */
+export function backendOf(spec: EnvironmentSpec, platform: Platform): BackendConfig {
+  const backend = spec.backend;
+  switch (backend.kind) {
+    case "local":
+      return { type: "local", config: { path: backend.path ?? `../../../.state/${spec.name}.${platform}.tfstate` } };
+    case "s3":
+      return { type: "s3", config: { bucket: backend.bucket, key: `${backend.key}/${platform}`, region: backend.region } };
+    case "http":
+      return { type: "http", config: { address: `${backend.address}/${platform}` } };
+  }
 }
 
 export class EnvironmentStack extends TerraformStack {
@@ -58,16 +72,16 @@ export class EnvironmentStack extends TerraformStack {
 
   /** State per environment and per platform, so switching target never mixes state. */
   private configureBackend(): void {
-    const backend = this.spec.backend;
-    switch (backend.kind) {
+    const { type, config } = backendOf(this.spec, this.platform);
+    switch (type) {
       case "local":
-        new LocalBackend(this, { path: backend.path ?? `../../../.state/${this.spec.name}.${this.platform}.tfstate` });
+        new LocalBackend(this, { path: config.path });
         break;
       case "s3":
-        new S3Backend(this, { bucket: backend.bucket, key: `${backend.key}/${this.platform}`, region: backend.region });
+        new S3Backend(this, { bucket: config.bucket, key: config.key, region: config.region });
         break;
       case "http":
-        new HttpBackend(this, { address: `${backend.address}/${this.platform}` });
+        new HttpBackend(this, { address: config.address });
         break;
     }
   }

@@ -1,3 +1,4 @@
+export * from "./backend-record";
 export * from "./docker-environment";
 export * from "./environment-stack";
 export * from "./kubernetes-environment";

@@ -1,0 +1,82 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { backendOf, BackendConfig, forgetOtherTargetBackend } from "../stacks";
+import { realSpecs } from "./_helpers";
+
+const folders: string[] = [];
+afterAll(() => folders.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A stack folder whose `.terraform/terraform.tfstate` records `backend` as `terraform init` writes it. */
+function stackFolder(backend?: { type: string; config: Record<string, unknown> }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+  folders.push(dir);
+  if (backend) {
+    fs.mkdirSync(path.join(dir, ".terraform"));
+    fs.writeFileSync(path.join(dir, ".terraform", "terraform.tfstate"), JSON.stringify({ version: 3, serial: 1, backend: { ...backend, hash: 1 } }));
+  }
+  return dir;
+}
+const recordIn = (dir: string) => path.join(dir, ".terraform", "terraform.tfstate");
+const staging = () => realSpecs().find((spec) => spec.name === "staging")!;
+const withNulls = (backend: BackendConfig) => ({ type: backend.type, config: { ...backend.config, workspace_dir: null } });
+
+describe("forgetOtherTargetBackend", () => {
+  test("a record of the same environment on the other target is forgotten, and nothing else in the folder", () => {
+    // GIVEN staging last initialized for Docker
+    const dir = stackFolder(withNulls(backendOf(staging(), "docker")));
+    fs.writeFileSync(path.join(dir, ".terraform", "keep"), "");
+    // WHEN it synthesizes for Kubernetes
+    const forgotten = forgetOtherTargetBackend(dir, backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")]);
+    // THEN the record is gone, so init uses the Kubernetes state; the rest stays
+    expect(forgotten?.config.path).toBe("../../../.state/staging.docker.tfstate");
+    expect(fs.existsSync(recordIn(dir))).toBe(false);
+    expect(fs.existsSync(path.join(dir, ".terraform", "keep"))).toBe(true);
+  });
+
+  test("a record of another backend is kept, so Terraform still asks to migrate state", () => {
+    // GIVEN a folder last initialized with an S3 backend, and one with this target's own state
+    const s3 = stackFolder({ type: "s3", config: { bucket: "b", key: "staging/docker", region: "eu-west-1" } });
+    const same = stackFolder(withNulls(backendOf(staging(), "kubernetes")));
+    // WHEN the stack is synthesized with the local backend for Kubernetes
+    // THEN neither record is touched
+    expect(forgetOtherTargetBackend(s3, backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")])).toBeUndefined();
+    expect(forgetOtherTargetBackend(same, backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")])).toBeUndefined();
+    expect(fs.existsSync(recordIn(s3))).toBe(true);
+    expect(fs.existsSync(recordIn(same))).toBe(true);
+  });
+
+  test("a state path set in the settings is the same on every target, so its record is kept", () => {
+    // GIVEN staging with its own state path, last initialized with it
+    const spec = { ...staging(), backend: { kind: "local" as const, path: "/srv/state/staging.tfstate" } };
+    const dir = stackFolder(withNulls(backendOf(spec, "docker")));
+    // WHEN it synthesizes for Kubernetes
+    // THEN the record stays: it is this target's backend too
+    expect(forgetOtherTargetBackend(dir, backendOf(spec, "kubernetes"), [backendOf(spec, "docker")])).toBeUndefined();
+    expect(fs.existsSync(recordIn(dir))).toBe(true);
+  });
+
+  test("a folder never initialized has nothing to forget", () => {
+    expect(forgetOtherTargetBackend(stackFolder(), backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")])).toBeUndefined();
+  });
+
+  test("an unreadable record is an error naming the file", () => {
+    // GIVEN a record that is not JSON
+    const dir = stackFolder();
+    fs.mkdirSync(path.join(dir, ".terraform"));
+    fs.writeFileSync(recordIn(dir), "{");
+    // WHEN / THEN
+    expect(() => forgetOtherTargetBackend(dir, backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")])).toThrow(`${recordIn(dir)}: cannot be read as Terraform's backend record`);
+  });
+});
+
+describe("backendOf", () => {
+  test("each platform has its own state: local path, S3 key and HTTP address", () => {
+    const spec = staging();
+    expect(backendOf(spec, "kubernetes")).toEqual({ type: "local", config: { path: "../../../.state/staging.kubernetes.tfstate" } });
+    const s3 = { ...spec, backend: { kind: "s3" as const, bucket: "b", key: "envapi/staging", region: "eu-west-1" } };
+    expect(backendOf(s3, "docker").config.key).toBe("envapi/staging/docker");
+    const http = { ...spec, backend: { kind: "http" as const, address: "https://state.example/envapi" } };
+    expect(backendOf(http, "kubernetes").config.address).toBe("https://state.example/envapi/kubernetes");
+  });
+});

@@ -1,0 +1,40 @@
+// The stack folder's record of the backend `terraform init` last used (`.terraform/terraform.tfstate`). Each
+// target keeps its own state, so after a switch of target the record names the other target's state and
+// `terraform init` would stop on "Backend configuration changed".
+import * as fs from "fs";
+import * as path from "path";
+
+/** A backend as Terraform records it: its type and the settings the stack gives it. */
+export interface BackendConfig {
+  readonly type: "local" | "s3" | "http";
+  readonly config: Readonly<Record<string, string>>;
+}
+
+function recordedBackend(file: string): { type?: unknown; config?: Record<string, unknown> } | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")).backend;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`${file}: cannot be read as Terraform's backend record (${(error as Error).message})`);
+  }
+}
+
+/** True when `recorded` has the type of `backend` and the same value for each setting `backend` gives. */
+function isBackend(recorded: { type?: unknown; config?: Record<string, unknown> }, backend: BackendConfig): boolean {
+  return recorded.type === backend.type && Object.entries(backend.config).every(([key, value]) => recorded.config?.[key] === value);
+}
+
+/**
+ * Deletes the backend record in `stackDir` when it is one of `otherTargets` (the same environment's backend on
+ * another target) and not `current`. The record only says which state was used; no state is touched. Any other
+ * change of backend (local to s3, say) is left alone, for `terraform init -migrate-state` to handle as usual.
+ * Returns the backend it forgot, if any.
+ */
+export function forgetOtherTargetBackend(stackDir: string, current: BackendConfig, otherTargets: readonly BackendConfig[]): BackendConfig | undefined {
+  const file = path.join(stackDir, ".terraform", "terraform.tfstate");
+  const recorded = recordedBackend(file);
+  if (recorded === undefined || isBackend(recorded, current)) return undefined;
+  const match = otherTargets.find((target) => isBackend(recorded, target));
+  if (match) fs.rmSync(file);
+  return match;
+}
