@@ -2,7 +2,8 @@
 # End-to-end test of the Docker target with the real toolchain, a real engine and real `cdktf deploy`:
 # staging and dev as containers, checked through their proxies; network isolation between them; a setting
 # change that plans as exactly that change and rolls the replicas; a no-op plan; an apply interrupted midway
-# that a re-run converges; destroy that leaves nothing behind; and the time each of those took.
+# that a re-run converges (after scripts/docker-orphans.js, as `npm run deploy` does); destroy that leaves
+# nothing behind; and the time each of those took.
 #
 # Usage: scripts/e2e-docker.sh
 # Env:   E2E_TIMEOUT=900  limit in seconds for the test itself, after the toolchain is ready (every wait is
@@ -310,6 +311,10 @@ main() {
     wait "$pid" || true
     fail "the apply finished before it could be interrupted"
   fi
+  # What `npm run deploy` does first: an interrupt that lands while the engine creates a container leaves one
+  # the state never recorded, and the re-run would stop on its name.
+  check "containers the interrupted apply left unrecorded are found and removed" \
+    node scripts/docker-orphans.js "$OUT/stacks/staging/cdk.tf.json" "$OUT/stacks/staging"
   timed "deploy staging (re-run after interrupt)" deploy staging deploy-staging-rerun || fail "re-run after the interrupt"
   check "staging: every container is healthy after the re-run" wait_healthy staging
   plan staging "$WORK/plans/after-rerun.tfplan"
@@ -320,6 +325,19 @@ main() {
   versions="$(for i in $(seq 1 20); do http staging /version | jq -r .version; done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')"
   log "versions over 20 requests: $versions"
   check "the canary gets half of the requests" test "$versions" = "0.1.0=10 0.2.0=10 "
+
+  # The case that interrupt can leave, made certain: a container the engine runs but the state does not hold.
+  local proxy_address
+  proxy_address="$("$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/staging" state list | grep 'docker_container\..*ingress_proxy_container')"
+  "$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/staging" state rm "$proxy_address" >/dev/null
+  local swept
+  swept="$(node scripts/docker-orphans.js "$OUT/stacks/staging/cdk.tf.json" "$OUT/stacks/staging" 2>&1)" || true
+  printf '%s\n' "$swept" >&2
+  check "an unrecorded container is found and removed" grep -q 'never recorded: envapi-staging-proxy$' <<<"$swept"
+  timed "deploy staging (after removing the unrecorded container)" deploy staging deploy-staging-orphan || fail "deploy after removing the unrecorded container"
+  check "staging: every container is healthy again" wait_healthy staging
+  plan staging "$WORK/plans/after-orphan.tfplan"
+  check "after that deploy a plan shows no changes (exit 0)" test "$PLAN_RC" = 0
 
   # ---- destroy ---------------------------------------------------------------------------------------------
   if [ "${E2E_KEEP:-0}" != 1 ]; then
