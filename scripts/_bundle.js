@@ -20,9 +20,11 @@ function newestMtime(target) {
 async function ensureBundle({ entryPoint, outfile, sources, plugins = [] }) {
   const built = fs.statSync(path.join(root, outfile), { throwIfNoEntry: false });
   if (built && !sources.some((source) => newestMtime(path.join(root, source)) > built.mtimeMs)) return false;
-  await require("esbuild").build({
+  const target = path.join(root, outfile);
+  const { outputFiles } = await require("esbuild").build({
     entryPoints: [path.join(root, entryPoint)],
-    outfile: path.join(root, outfile),
+    outfile: target,
+    write: false,
     bundle: true,
     platform: "node",
     target: "node20",
@@ -32,6 +34,11 @@ async function ensureBundle({ entryPoint, outfile, sources, plugins = [] }) {
     logLevel: "warning",
     plugins,
   });
+  // Written aside and renamed, so a synth running at the same time never reads half a bundle.
+  const partial = `${target}.${process.pid}.partial`;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(partial, outputFiles[0].contents);
+  fs.renameSync(partial, target);
   return true;
 }
 

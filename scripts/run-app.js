@@ -12,8 +12,6 @@ const { patches } = require("./_synth-patches");
 
 const outfile = path.join("dist", "main.js");
 const entry = path.join(root, outfile);
-// V8 rejects a cache made under other flags (cdktf sets NODE_OPTIONS), so each flag set keeps its own.
-const codeCache = `${entry}.${fnv1a([process.version, ...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" "))}.cache`;
 const sources = ["main.ts", "spec", "constructs", "stacks", "package-lock.json"].concat(
   ["_bundle.js", "_synth-patches.js", "_deferred-stack-trace.js"].map((name) => path.join("scripts", name)),
 );
@@ -27,6 +25,11 @@ function fnv1a(text) {
 
 /** Runs the bundle as a CommonJS module, from and into the code cache. */
 function runWithCodeCache() {
+  // V8 rejects a cache made under other flags (cdktf sets NODE_OPTIONS), so each flag set keeps its own; the
+  // bundle's size and time are in the name too, as V8 checks only the length of the source it is given.
+  const bundle = fs.statSync(entry);
+  const key = [process.version, ...process.execArgv, process.env.NODE_OPTIONS ?? "", bundle.size, bundle.mtimeMs].join(" ");
+  const codeCache = `${entry}.${fnv1a(key)}.cache`;
   const cached = fs.existsSync(codeCache) ? fs.readFileSync(codeCache) : undefined;
   const script = new vm.Script(Module.wrap(fs.readFileSync(entry, "utf8")), { filename: entry, cachedData: cached });
   const main = new Module(entry, module);
@@ -34,13 +37,17 @@ function runWithCodeCache() {
   main.paths = Module._nodeModulePaths(path.dirname(entry));
   script.runInThisContext()(main.exports, (id) => main.require(id), main, entry, path.dirname(entry));
   // Written after the run, so the cache also holds the functions compiled lazily while synthesizing.
-  if (!cached || script.cachedDataRejected) fs.writeFileSync(codeCache, script.createCachedData());
+  if (!cached || script.cachedDataRejected) {
+    const partial = `${codeCache}.${process.pid}.partial`; // renamed into place: never read half-written
+    fs.writeFileSync(partial, script.createCachedData());
+    fs.renameSync(partial, codeCache);
+  }
 }
 
 ensureBundle({ entryPoint: "main.ts", outfile, sources, plugins: patches }).then((rebuilt) => {
   if (rebuilt) {
     for (const name of fs.readdirSync(path.dirname(entry))) {
-      if (/^main\.js\.[0-9a-f]+\.cache$/.test(name)) fs.rmSync(path.join(path.dirname(entry), name));
+      if (/^main\.js\.[0-9a-f]+\.cache$/.test(name)) fs.rmSync(path.join(path.dirname(entry), name), { force: true });
     }
   }
   runWithCodeCache();
