@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The app command of cdktf.json. Runs dist/main.js, a minified single-file bundle of the app rebuilt with
 // esbuild when a source is newer (a fraction of a second). Type-checking is `npm run build`'s job (tsc), so
-// neither ts-node nor tsc sits on the synth path. The bundle runs with a V8 code cache (dist/main.js.<flags>.cache)
+// neither ts-node nor tsc sits on the synth path. The bundle runs with a V8 code cache (dist/main.js.<key>.cache)
 // so later runs skip most parsing and compiling, and with the patches of _synth-patches.js.
 const fs = require("fs");
 const Module = require("module");
