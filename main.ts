@@ -47,18 +47,18 @@ function main(): void {
   const outdir = process.env.CDKTF_OUTDIR || "cdktf.out";
   fs.mkdirSync(outdir, { recursive: true });
   const app = new App();
-  for (const spec of specs) {
-    new EnvironmentStack(app, spec.name, {
-      spec,
-      platform: target as Platform | undefined,
-      allowDestroy: allowDestroy === spec.name,
-      providerVersions,
-    });
-  }
+  const stacks = specs.map(
+    (spec) =>
+      new EnvironmentStack(app, spec.name, {
+        spec,
+        platform: target as Platform | undefined,
+        allowDestroy: allowDestroy === spec.name,
+        providerVersions,
+      }),
+  );
   app.synth();
 
-  for (const spec of specs) {
-    const platform = (target as Platform | undefined) ?? spec.target.platform;
+  for (const { spec, platform } of stacks) {
     const others = PLATFORMS.filter((other) => other !== platform).map((other) => backendOf(spec, other));
     const forgotten = forgetOtherTargetBackend(path.join(outdir, "stacks", spec.name), backendOf(spec, platform), others);
     if (forgotten) {

@@ -5,7 +5,7 @@
 const fs = require("fs");
 const path = require("path");
 
-/** Replaces `pattern` in the file matched by `filter`; `replace` gets the file's text. */
+/** Serves files matched by `filter` as `replace(text, path)` returns them. */
 function rewrite(name, filter, replace) {
   return {
     name,
