@@ -46,14 +46,15 @@ describe("forgetOtherTargetBackend", () => {
     expect(fs.existsSync(recordIn(same))).toBe(true);
   });
 
-  test("a state path set in the settings is the same on every target, so its record is kept", () => {
-    // GIVEN staging with its own state path, last initialized with it
+  test("a state path set in the settings is per platform too, so the other target's record is forgotten", () => {
+    // GIVEN staging with its own state path, last initialized for Docker
     const spec = { ...staging(), backend: { kind: "local" as const, path: "/srv/state/staging.tfstate" } };
     const dir = stackFolder(withNulls(backendOf(spec, "docker")));
     // WHEN it synthesizes for Kubernetes
-    // THEN the record stays: it is this target's backend too
-    expect(forgetOtherTargetBackend(dir, backendOf(spec, "kubernetes"), [backendOf(spec, "docker")])).toBeUndefined();
-    expect(fs.existsSync(recordIn(dir))).toBe(true);
+    const forgotten = forgetOtherTargetBackend(dir, backendOf(spec, "kubernetes"), [backendOf(spec, "docker")]);
+    // THEN the Docker record goes: Kubernetes keeps its own file
+    expect(forgotten?.config.path).toBe("/srv/state/staging.docker.tfstate");
+    expect(fs.existsSync(recordIn(dir))).toBe(false);
   });
 
   test("a folder never initialized has nothing to forget", () => {
@@ -78,5 +79,8 @@ describe("backendOf", () => {
     expect(backendOf(s3, "docker").config.key).toBe("envapi/staging/docker");
     const http = { ...spec, backend: { kind: "http" as const, address: "https://state.example/envapi" } };
     expect(backendOf(http, "kubernetes").config.address).toBe("https://state.example/envapi/kubernetes");
+    const local = { ...spec, backend: { kind: "local" as const, path: "state/staging.tfstate" } };
+    expect(backendOf(local, "docker").config.path).toBe("state/staging.docker.tfstate");
+    expect(backendOf({ ...spec, backend: { kind: "local" as const, path: "state/staging" } }, "kubernetes").config.path).toBe("state/staging.kubernetes");
   });
 });

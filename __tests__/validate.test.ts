@@ -2,8 +2,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, loadEnvironments } from "../spec";
-import { problemsWith } from "./_helpers";
+import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments, validateEnvironments, ValidateOptions } from "../spec";
+import { patchedSettings, problemsWith } from "./_helpers";
+
+function validationProblems(layered: Map<string, unknown>, options: ValidateOptions): string[] {
+  try {
+    validateEnvironments(layered, options);
+    return [];
+  } catch (error) {
+    return [...(error as ConfigError).problems];
+  }
+}
 
 const api = (patch: Record<string, unknown>) => ({ services: [{ name: "api", ...patch }] });
 
@@ -17,29 +26,98 @@ describe("settings validation", () => {
     ["unknown key (typo)", { staging: api({ replcas: 3 }) }, "staging: services.api.replcas is not a known setting (valid here: name, image, port, replicas,"],
     ["unknown top-level key", { prod: { namespaec: "x" } }, "prod: namespaec is not a known setting"],
     ["bad Kubernetes name", { staging: { namespace: "Envapi_Staging" } }, 'staging: namespace "Envapi_Staging" is not a valid Kubernetes name (DNS-1123 label'],
-    ["bad service name", { dev: api({ name: "API" }) }, 'dev: services.API.name "API" is not a valid Kubernetes name'],
+    ["bad service name", { dev: api({ name: "API" }) }, 'dev: services.API.name "API" is not a valid Service name (DNS-1035 label'],
     ["malformed quantity", { staging: api({ resources: { limits: { memory: "512mb" } } }) }, 'staging: services.api.resources.limits.memory "512mb" is not a quantity (try "512Mi")'],
     ["limit below request", { staging: api({ resources: { requests: { cpu: "500m" }, limits: { cpu: "250m" } } }) }, 'staging: services.api.resources.limits.cpu "250m" is below the request "500m" (a limit must be at least its request)'],
-    ["replicas below 1", { dev: api({ replicas: 0 }) }, "dev: services.api.replicas 0 must be at least 1"],
+    ["replicas below 1", { dev: api({ replicas: 0 }) }, "dev: services.api.replicas 0 is not a whole number from 1 to 2147483647"],
     ["protected with 1 replica", { prod: api({ replicas: 1 }) }, "prod: services.api.replicas 1 is too few for a protected environment (at least 2)"],
     ["protected without disruption budget", { prod: api({ disruptionBudget: { enabled: false } }) }, "prod: services.api.disruptionBudget.enabled false is not allowed in a protected environment (a disruption budget is required)"],
-    ["probe path without slash", { staging: api({ probes: { readiness: { path: "readyz" } } }) }, 'staging: services.api.probes.readiness.path "readyz" is not an HTTP path (it must start with "/")'],
+    ["probe path without slash", { staging: api({ probes: { readiness: { path: "readyz" } } }) }, 'staging: services.api.probes.readiness.path "readyz" is not an HTTP path (starts with "/"'],
     ["port out of range", { dev: api({ port: 70000 }) }, "dev: services.api.port 70000 is not a valid port (1-65535)"],
     ["docker ingress port out of range", { dev: { target: { docker: { ingressPort: 0 } } } }, "dev: target.docker.ingressPort 0 is not a valid port (1-65535)"],
     ["duplicate ingress host", { prod: api({ ingress: { host: "api.staging.localhost" } }) }, 'staging: services.api.ingress.host "api.staging.localhost" is already used by prod service api (ingress hosts must be unique across environments)'],
     ["shared namespace", { prod: { namespace: "envapi-staging" } }, 'staging: namespace "envapi-staging" is already used by prod (every environment needs its own namespace)'],
-    ["canary weight above 100", { staging: api({ grayRelease: { canaryWeight: 150 } }) }, "staging: services.api.grayRelease.canaryWeight 150 must be between 0 and 100"],
-    ["canary weight below 0", { staging: api({ grayRelease: { canaryWeight: -5 } }) }, "staging: services.api.grayRelease.canaryWeight -5 must be between 0 and 100"],
+    ["canary weight above 100", { staging: api({ grayRelease: { canaryWeight: 150 } }) }, "staging: services.api.grayRelease.canaryWeight 150 is not a whole percentage from 0 to 100"],
+    ["canary weight below 0", { staging: api({ grayRelease: { canaryWeight: -5 } }) }, "staging: services.api.grayRelease.canaryWeight -5 is not a whole percentage from 0 to 100"],
     ["canary without tag", { dev: api({ grayRelease: { canaryWeight: 25 } }) }, "dev: services.api.grayRelease.canaryTag (missing) is missing: a canary weight of 25 needs the canary image tag"],
     ["secret without source", { staging: api({ secrets: [{ name: "DB_PASSWORD", from: null }] }) }, 'staging: services.api.secrets.DB_PASSWORD.from (missing) has no source (set "env: TF_VAR_<name>" or "file: <path>"'],
     ["secret env not a TF_VAR", { staging: api({ secrets: [{ name: "DB_PASSWORD", from: { env: "DB_PASSWORD" } }] }) }, 'staging: services.api.secrets.DB_PASSWORD.from.env "DB_PASSWORD" is not a Terraform variable environment name'],
     ["latest outside dev", { staging: api({ image: { tag: "latest" } }) }, 'staging: services.api.image.tag "latest" is only allowed in dev (pin a version tag)'],
     ["wrong type", { staging: api({ replicas: "two" }) }, 'staging: services.api.replicas "two" has the wrong type (expected number, received string)'],
     ["autoscaling max below min", { staging: api({ autoscaling: { maxReplicas: 1 } }) }, "staging: services.api.autoscaling.maxReplicas 1 is below minReplicas (2)"],
+    // names and labels exactly as Kubernetes defines them
+    ["Service name starting with a digit", { dev: api({ name: "1api" }) }, 'dev: services.1api.name "1api" is not a valid Service name (DNS-1035 label'],
+    ["namespace over 63 characters", { dev: { namespace: "a".repeat(64) } }, `dev: namespace "${"a".repeat(64)}" is not a valid Kubernetes name (DNS-1123 label: lowercase letters, digits and "-", alphanumeric at both ends, at most 63 characters; this one has 64)`],
+    ["label key name over 63 characters", { dev: { labels: { ["k".repeat(64)]: "x" } } }, `dev: labels key "${"k".repeat(64)}" is not a valid label key (valid: a name of at most 63`],
+    ["label key prefix not a subdomain", { dev: { labels: { "Example.com/team": "x" } } }, 'dev: labels key "Example.com/team" is not a valid label key: its prefix "Example.com" is not a DNS-1123 subdomain'],
+    ["label value over 63 characters", { dev: { labels: { team: "v".repeat(64) } } }, 'dev: labels.team "vvvv'],
+    ["ingress class not a name", { dev: api({ ingress: { className: "Nginx Class" } }) }, 'dev: services.api.ingress.className "Nginx Class" is not a valid name (DNS-1123 subdomain'],
+    // numbers within the API's int32 ranges; non-finite numbers as the file wrote them
+    ["replicas beyond int32", { dev: api({ replicas: 2 ** 31 }) }, "dev: services.api.replicas 2147483648 is not a whole number from 1 to 2147483647"],
+    ["replicas .inf", { dev: api({ replicas: Infinity }) }, "dev: services.api.replicas .inf is not a whole number from 1 to 2147483647"],
+    ["probe timeout .nan", { dev: api({ probes: { liveness: { timeoutSeconds: NaN } } }) }, "dev: services.api.probes.liveness.timeoutSeconds .nan is not a number (expected number)"],
+    ["quota pods -.inf", { dev: { quota: { pods: -Infinity } } }, "dev: quota.pods -.inf is not a whole number"],
+    ["config number .inf", { dev: api({ config: { LIMIT: Infinity } }) }, "dev: services.api.config.LIMIT .inf is not a number a config value can hold (finite and below 1e21"],
+    ["config value that is a list", { dev: api({ config: { LIST: ["a"] } }) }, 'dev: services.api.config.LIST ["a"] is not text, a number or true/false'],
+    // image references by the OCI distribution reference grammar
+    ["image repository with a space", { dev: api({ image: { repository: "env api" } }) }, 'dev: services.api.image.repository "env api" is not an image repository (OCI reference grammar'],
+    ["image repository in capitals", { dev: api({ image: { repository: "EnvAPI" } }) }, 'dev: services.api.image.repository "EnvAPI" is not an image repository'],
+    ["image repository with a tag in it", { dev: api({ image: { repository: "envapi:1" } }) }, 'dev: services.api.image.repository "envapi:1" is not an image repository'],
+    ["image tag starting with a dot", { dev: api({ image: { tag: ".1" } }) }, 'dev: services.api.image.tag ".1" is not an image tag'],
+    ["canary tag with a newline", { staging: api({ grayRelease: { canaryTag: "0.2\n" } }) }, 'staging: services.api.grayRelease.canaryTag "0.2\\n" is not an image tag'],
+    // strict paths: nothing that changes a generated file's structure
+    ["ingress path with a newline", { dev: api({ ingress: { path: "/a\n}\nrespond 200" } }) }, 'dev: services.api.ingress.path "/a\\n}\\nrespond 200" is not an HTTP path'],
+    ["probe path with a brace", { dev: api({ probes: { readiness: { path: "/{env.SECRET}" } } }) }, 'dev: services.api.probes.readiness.path "/{env.SECRET}" is not an HTTP path'],
+    // provider and backend settings
+    ["kube context with a newline", { dev: { target: { kubernetes: { context: "kind\nx" } } } }, 'dev: target.kubernetes.context "kind\\nx" is not a kubeconfig context name'],
+    ["docker host that is an expression", { dev: { target: { docker: { host: "${file(\"/etc/passwd\")}" } } } }, 'dev: target.docker.host "${file(\\"/etc/passwd\\")}" is not a Docker host address'],
+    ["unknown platform", { dev: { target: { platform: "nomad" } } }, 'dev: target.platform "nomad" is not one of kubernetes, docker'],
+    ["unknown backend kind", { dev: { backend: { kind: "gcs" } } }, 'dev: backend.kind "gcs" is not a known kind (valid: local, s3, http)'],
+    ["unknown backend setting", { dev: { backend: { kind: "s3", bucket: "b-1", key: "k", region: "r", table: "t" } } }, "dev: backend.table is not a known setting (valid here: kind, bucket, key, region)"],
+    ["s3 bucket name", { dev: { backend: { kind: "s3", bucket: "My_Bucket", key: "k", region: "r" } } }, 'dev: backend.bucket "My_Bucket" is not an S3 bucket name'],
+    ["http backend not a URL", { dev: { backend: { kind: "http", address: "state server" } } }, 'dev: backend.address "state server" is not an http:// or https:// URL'],
+    // sizes
+    ["ConfigMap over 1 MiB", { dev: api({ config: { BIG: "x".repeat(1024 * 1024) } }) }, "dev: services.api.config holds 1048656 bytes, more than a ConfigMap can (1048576 bytes"],
+    ["pod quota below the worst case", { prod: { quota: { pods: 12 } } }, "prod: quota.pods 12 is below the 13 pods the services can run at once (api 13 (10 at the autoscaling maximum, plus 3 surge)): raise quota.pods or lower replicas"],
+    // cdktf's token marker could smuggle a Terraform expression in
+    ["token marker", { dev: api({ config: { GREETING: "${TfToken[TOKEN.1]}" } }) }, 'dev: services.api.config.GREETING holds "TfToken[", which cdktf reserves for Terraform expressions'],
+    // the state location across environments and platforms
+    ["shared S3 state", { dev: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } }, prod: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } } }, "prod: backend keeps its kubernetes state in s3://state/envapi/kubernetes, which dev on kubernetes uses too"],
+    ["shared local state file", { dev: { backend: { kind: "local", path: "/srv/state.tfstate" } }, staging: { backend: { kind: "local", path: "/srv/state.tfstate" } } }, "staging: backend keeps its kubernetes state in local file /srv/state.kubernetes.tfstate, which dev on kubernetes uses too"],
   ])("%s", (_rule, patches, message) => {
     // GIVEN the real settings with one mistake  WHEN validated  THEN the message names env, path, value and what is valid
     const problems = problemsWith(patches);
     expect(problems.some((problem) => problem.startsWith(message))).toBe(true);
+  });
+
+  test("no message says \"Invalid input\" or lists nothing as valid", () => {
+    // GIVEN mistakes of every zod issue kind  WHEN validated  THEN every message says what is valid
+    const problems = problemsWith({
+      dev: { target: { platform: "x" }, backend: { kind: "http", address: "https://s.example", extra: 1 }, labels: { a: 1 } },
+      staging: api({ config: { A: { b: 1 } }, grayRelease: { canaryWeight: "x" } }),
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(5);
+    for (const problem of problems) {
+      expect(problem).not.toMatch(/Invalid input|valid here: \)|valid: \)/);
+    }
+  });
+
+  test("a Docker host runs at most 20 replicas of a service unless raised, only when deploying to Docker", () => {
+    // GIVEN dev with 21 replicas and room in its quota
+    const patches = { dev: { ...api({ replicas: 21 }), quota: { pods: 40 } } };
+    // WHEN validated for Kubernetes (its target) THEN no problem; for Docker THEN the limit and how to raise it
+    expect(problemsWith(patches)).toEqual([]);
+    expect(problemsWith({ dev: { ...patches.dev, target: { platform: "docker" } } })).toEqual([
+      "dev: services.api.replicas 21 is more than target.docker.maxReplicas allows on one Docker host (20; every replica is a container on the same machine: lower replicas or raise target.docker.maxReplicas)",
+    ]);
+    expect(problemsWith({ dev: { ...patches.dev, target: { platform: "docker", docker: { maxReplicas: 30 } } } })).toEqual([]);
+  });
+
+  test("the deploy target decides which platform's rules apply", () => {
+    // GIVEN dev with 21 replicas, validated as DEPLOY_TARGET=docker would
+    const problems = validationProblems(patchedSettings({ dev: { ...api({ replicas: 21 }), quota: { pods: 40 } } }), { platform: "docker" });
+    // THEN the Docker rule applies
+    expect(problems).toEqual([expect.stringContaining("dev: services.api.replicas 21 is more than target.docker.maxReplicas")]);
   });
 
   test("latest is allowed in dev", () => {
@@ -67,5 +145,55 @@ describe("settings validation", () => {
     // THEN loading reports the file
     expect(() => loadEnvironments(dir)).toThrow(ConfigError);
     expect(() => loadEnvironments(dir)).toThrow(/staging\.yaml: cannot be read as YAML/);
+  });
+});
+
+describe("settings files", () => {
+  /** A copy of the shipped settings folder with `edits` appended to some of its files. */
+  function settingsWith(edits: Readonly<Record<string, string>>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    for (const file of fs.readdirSync(DEFAULT_SETTINGS_DIR)) fs.copyFileSync(path.join(DEFAULT_SETTINGS_DIR, file), path.join(dir, file));
+    for (const [file, text] of Object.entries(edits)) fs.writeFileSync(path.join(dir, file), text);
+    return dir;
+  }
+
+  function loadProblems(dir: string): string[] {
+    try {
+      loadEnvironments(dir);
+      return [];
+    } catch (error) {
+      return [...(error as ConfigError).problems];
+    }
+  }
+
+  test("a name repeated in a named list of base.yaml is an error naming both places", () => {
+    // GIVEN base.yaml with the api service listed twice
+    const base = fs.readFileSync(path.join(DEFAULT_SETTINGS_DIR, "base.yaml"), "utf8");
+    const dir = settingsWith({ "base.yaml": `${base}  - name: api\n    image: { repository: other, tag: "1" }\n` });
+    // THEN both entries are named
+    expect(loadProblems(dir)).toContain('base.yaml: services[1] repeats the name "api" of services[0] (names in a list are unique: merge the two entries or rename one)');
+  });
+
+  test("a name repeated in an override's nested named list is an error too", () => {
+    // GIVEN staging.yaml listing one secret twice
+    const staging = fs.readFileSync(path.join(DEFAULT_SETTINGS_DIR, "staging.yaml"), "utf8");
+    const secret = "{ name: DB_PASSWORD, from: { env: TF_VAR_x } }";
+    const dir = settingsWith({ "staging.yaml": staging.replace("    replicas: 2\n", `    replicas: 2\n    secrets: [${secret}, ${secret}]\n`) });
+    // THEN
+    expect(loadProblems(dir)).toContain('staging.yaml: services[0].secrets[1] repeats the name "DB_PASSWORD" of services[0].secrets[0] (names in a list are unique: merge the two entries or rename one)');
+  });
+
+  test("an environment file must set its namespace, its Docker port and its hosts", () => {
+    // GIVEN a new environment file that sets only its labels
+    const dir = settingsWith({ "qa.yaml": "labels: { environment: qa }\n" });
+    // THEN each missing value is named, and why it cannot be inherited
+    const problems = loadProblems(dir);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "qa.yaml: namespace is not set (every environment file sets its own namespace; the base value cannot be inherited)",
+        "qa.yaml: target.docker.ingressPort is not set (every environment file sets its own Docker ingress port; the base value cannot be inherited)",
+        "qa.yaml: services.api.ingress.host is not set (every environment file sets its own ingress host for each service; the base value cannot be inherited)",
+      ]),
+    );
   });
 });

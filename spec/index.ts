@@ -3,4 +3,5 @@ export * from "./layering";
 export * from "./load-environments";
 export * from "./quantity";
 export * from "./settings-schema";
+export * from "./state-backend";
 export * from "./validate";

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { deepMerge } from "./layering";
+import { Platform } from "./state-backend";
 import { ConfigError, EnvironmentSpec, validateEnvironments } from "./validate";
 
 function projectRoot(start: string): string {
@@ -22,6 +23,8 @@ const BASE_FILE = "base.yaml";
 export interface LoadOptions {
   /** Only return these environments (all are still validated, so cross-environment rules hold). @default - every environment */
   readonly only?: readonly string[];
+  /** The platform every environment deploys to (DEPLOY_TARGET). @default - each environment's target.platform */
+  readonly platform?: Platform;
 }
 
 function readYaml(file: string, problems: string[]): unknown {
@@ -44,16 +47,65 @@ export function environmentNames(settingsDir: string = DEFAULT_SETTINGS_DIR): st
 
 /**
  * The raw settings of every environment after layering (base.yaml + <env>.yaml), by name, before validation:
- * the shape a reviewer edits. Throws a ConfigError naming each file that is not YAML.
+ * the shape a reviewer edits. Throws a ConfigError naming each file that is not YAML, each name repeated in a
+ * named list, and each environment file that leaves out what it must set itself.
  */
 export function layeredSettings(settingsDir: string = DEFAULT_SETTINGS_DIR): Map<string, unknown> {
   const problems: string[] = [];
   const base = readYaml(path.join(settingsDir, BASE_FILE), problems);
-  const layered = new Map<string, unknown>(
-    environmentNames(settingsDir).map((name) => [name, deepMerge(base, readYaml(path.join(settingsDir, `${name}.yaml`), problems))]),
-  );
+  problems.push(...repeatedNames(BASE_FILE, base));
+  const layered = new Map<string, unknown>();
+  for (const name of environmentNames(settingsDir)) {
+    const file = `${name}.yaml`;
+    const override = readYaml(path.join(settingsDir, file), problems);
+    const merged = deepMerge(base, override);
+    problems.push(...repeatedNames(file, override), ...unsetPerEnvironment(file, override, merged));
+    layered.set(name, merged);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return layered;
+}
+
+type Node = { readonly [key: string]: unknown };
+
+const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Every name used twice in one named list (a list of items with a `name`) anywhere in `document`. */
+function repeatedNames(file: string, document: unknown, at = ""): string[] {
+  if (Array.isArray(document)) {
+    const problems: string[] = [];
+    const first = new Map<string, number>();
+    document.forEach((item, index) => {
+      const name = isNode(item) && typeof item.name === "string" ? item.name : undefined;
+      if (name === undefined) return;
+      const earlier = first.get(name);
+      if (earlier !== undefined) {
+        problems.push(`${file}: ${at}[${index}] repeats the name "${name}" of ${at}[${earlier}] (names in a list are unique: merge the two entries or rename one)`);
+      } else {
+        first.set(name, index);
+      }
+    });
+    return [...problems, ...document.flatMap((item, index) => repeatedNames(file, item, `${at}[${index}]`))];
+  }
+  if (!isNode(document)) return [];
+  return Object.entries(document).flatMap(([key, value]) => repeatedNames(file, value, at === "" ? key : `${at}.${key}`));
+}
+
+/** What each environment must set itself: sharing it with another environment would mix them. */
+function unsetPerEnvironment(file: string, override: unknown, merged: unknown): string[] {
+  if (!isNode(override) || !isNode(merged)) return [];
+  const problems: string[] = [];
+  const must = (what: string, why: string) => problems.push(`${file}: ${what} is not set (every environment file sets its own ${why}; the base value cannot be inherited)`);
+  if (override.namespace === undefined) must("namespace", "namespace");
+  const docker = isNode(override.target) && isNode(override.target.docker) ? override.target.docker : {};
+  if (docker.ingressPort === undefined) must("target.docker.ingressPort", "Docker ingress port");
+  const ownServices = Array.isArray(override.services) ? override.services.filter(isNode) : [];
+  for (const service of Array.isArray(merged.services) ? merged.services.filter(isNode) : []) {
+    if (!isNode(service.ingress) || typeof service.name !== "string") continue;
+    const own = ownServices.find((candidate) => candidate.name === service.name);
+    if (!isNode(own?.ingress) || own.ingress.host === undefined) must(`services.${service.name}.ingress.host`, "ingress host for each service");
+  }
+  return problems;
 }
 
 /**
@@ -69,7 +121,7 @@ export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, opt
   const layered = layeredSettings(settingsDir);
 
   const root = path.dirname(path.resolve(settingsDir));
-  const specs = validateEnvironments(layered).map((spec) => ({
+  const specs = validateEnvironments(layered, { platform: options.platform }).map((spec) => ({
     ...spec,
     services: spec.services.map((service) => ({
       ...service,

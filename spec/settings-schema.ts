@@ -1,26 +1,58 @@
 // The schema of one environment's settings after layering (base + environment file).
 // Every rule that can be checked on one environment lives here; rules across environments are in validate.ts.
 import { z } from "zod";
+import * as grammar from "./grammar";
 import { isQuantity, parseQuantity, suggestQuantity } from "./quantity";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const S3_BUCKET = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
+const S3_KEY = /^(?=.{1,900}$)[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*$/;
+const LOCAL_PATH = /^(?=.{1,4096}$)[A-Za-z0-9._~/@:+,=-][A-Za-z0-9 ._~/@:+,=-]*$/;
+const KUBE_CONTEXT = /^(?=.{1,253}$)[A-Za-z0-9._@:/-]+$/;
+const DOCKER_HOST = /^(unix|npipe):\/\/[A-Za-z0-9._~/-]+$|^tcp:\/\/[A-Za-z0-9.-]+:[0-9]{1,5}$|^ssh:\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 
-export const dns1123Label = z
-  .string()
-  .refine((value) => value.length <= 63 && DNS1123_LABEL.test(value), {
-    message: 'is not a valid Kubernetes name (DNS-1123 label: lowercase letters, digits and "-", alphanumeric at both ends, at most 63 characters)',
+/** The most replicas of one service on a Docker host (each is a container on one machine) unless raised. */
+export const DOCKER_MAX_REPLICAS = 20;
+
+function statePath(value: string): string | undefined {
+  return grammar.singleLine(value) ?? (value.length === 0 || value.length > 4096 ? "is not a file path (1 to 4096 characters)" : undefined);
+}
+
+function secretFilePath(value: string): string | undefined {
+  return grammar.singleLine(value) ?? (value.length === 0 || value.length > 4096 ? "is not a file path (1 to 4096 characters, relative to the project root or absolute)" : undefined);
+}
+
+function httpAddress(value: string): string | undefined {
+  const valid = "an http:// or https:// URL without spaces, quotes or braces";
+  if (!/^https?:\/\/[^\s"'<>\\{}|^`]+$/.test(value)) return `is not ${valid}`;
+  try {
+    new URL(value);
+    return undefined;
+  } catch {
+    return `is not ${valid}`;
+  }
+}
+
+/** A string that passes `check` (a grammar of grammar.ts); the problem it names becomes the message. */
+function checked(check: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
   });
+}
 
-const dns1123Subdomain = z
-  .string()
-  .refine((value) => value.length <= 253 && DNS1123_SUBDOMAIN.test(value), {
-    message: 'is not a valid host name (DNS-1123 subdomain: lowercase letters, digits, "-" and ".", at most 253 characters)',
+/** A whole number in [min, max]; `valid` names the range in the message. */
+function wholeNumber(min: number, max: number, valid = `a whole number from ${min} to ${max}`) {
+  return z.number().superRefine((value, ctx) => {
+    if (!Number.isInteger(value) || value < min || value > max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is not ${valid}` });
   });
+}
 
+export const dns1123Label = checked(grammar.dns1123Label);
+const serviceName = checked(grammar.dns1035Label);
+const hostName = checked((value) => grammar.dns1123Subdomain(value, "host name"));
+const subdomainName = checked((value) => grammar.dns1123Subdomain(value));
+const httpPath = checked(grammar.httpPath);
 const envVarName = z.string().regex(ENV_VAR_NAME, {
   message: "is not a valid environment variable name (letters, digits and _, not starting with a digit)",
 });
@@ -34,9 +66,10 @@ const quantity = z.string().superRefine((value, ctx) => {
   });
 });
 
-const positiveInt = z.number().int().min(1, { message: "must be at least 1" });
-const port = z.number().int().min(1, { message: "is not a valid port (1-65535)" }).max(65535, { message: "is not a valid port (1-65535)" });
-const percentage = z.number().int().min(0, { message: "must be between 0 and 100" }).max(100, { message: "must be between 0 and 100" });
+const positiveInt = wholeNumber(1, grammar.INT32_MAX);
+const nonNegativeInt = wholeNumber(0, grammar.INT32_MAX);
+const port = wholeNumber(1, 65535, "a valid port (1-65535)");
+const percentage = wholeNumber(0, 100, "a whole percentage from 0 to 100");
 
 const resourceAmounts = z.object({ cpu: quantity, memory: quantity }).strict();
 
@@ -59,8 +92,8 @@ const resources = z
 
 const probe = z
   .object({
-    path: z.string().startsWith("/", { message: 'is not an HTTP path (it must start with "/")' }),
-    initialDelaySeconds: z.number().int().min(0, { message: "must be 0 or more" }),
+    path: httpPath,
+    initialDelaySeconds: nonNegativeInt,
     periodSeconds: positiveInt,
     timeoutSeconds: positiveInt,
     failureThreshold: positiveInt,
@@ -78,7 +111,7 @@ const secretReference = z
             message: 'is not a Terraform variable environment name (Terraform reads only "TF_VAR_<name>" variables)',
           })
           .optional(),
-        file: z.string().min(1, { message: "is an empty file path" }).optional(),
+        file: checked(secretFilePath).optional(),
       })
       .strict()
       .optional(),
@@ -100,10 +133,10 @@ const secretReference = z
 
 const ingress = z
   .object({
-    host: dns1123Subdomain,
-    path: z.string().startsWith("/", { message: 'is not an HTTP path (it must start with "/")' }),
-    className: z.string().min(1),
-    tlsSecretName: dns1123Label.optional(),
+    host: hostName,
+    path: httpPath,
+    className: subdomainName,
+    tlsSecretName: subdomainName.optional(),
   })
   .strict();
 
@@ -112,7 +145,7 @@ const autoscaling = z
     enabled: z.boolean(),
     minReplicas: positiveInt,
     maxReplicas: positiveInt,
-    targetCPUUtilizationPercentage: z.number().int().min(1, { message: "must be between 1 and 100" }).max(100, { message: "must be between 1 and 100" }),
+    targetCPUUtilizationPercentage: wholeNumber(1, 100, "a whole percentage from 1 to 100"),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -122,11 +155,11 @@ const autoscaling = z
   });
 
 const disruptionBudget = z
-  .object({ enabled: z.boolean(), minAvailable: z.number().int().min(0, { message: "must be 0 or more" }) })
+  .object({ enabled: z.boolean(), minAvailable: nonNegativeInt })
   .strict();
 
 const grayRelease = z
-  .object({ canaryWeight: percentage, canaryTag: z.string().min(1).optional() })
+  .object({ canaryWeight: percentage, canaryTag: checked(grammar.imageTag).optional() })
   .strict()
   .superRefine((value, ctx) => {
     if (value.canaryWeight > 0 && value.canaryTag === undefined) {
@@ -138,17 +171,26 @@ const grayRelease = z
     }
   });
 
-const image = z.object({ repository: z.string().min(1), tag: z.string().min(1) }).strict();
+const image = z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag) }).strict();
+
+/** A config value: text, or a number or boolean written as text. */
+const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((value, ctx) => {
+  if (typeof value === "string" && value.includes("\u0000")) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "contains a NUL character, which no environment variable can hold" });
+  } else if (typeof value === "number" && !(Math.abs(value) < 1e21)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a number a config value can hold (finite and below 1e21; quote it to pass it as text)' });
+  }
+});
 
 export const serviceSchema = z
   .object({
-    name: dns1123Label,
+    name: serviceName,
     image,
     port,
     replicas: positiveInt,
     resources,
     probes: z.object({ liveness: probe, readiness: probe, startup: probe }).strict(),
-    config: z.record(envVarName, z.union([z.string(), z.number(), z.boolean()]).transform(String)),
+    config: z.record(envVarName, configValue.transform(String)),
     secrets: z.array(secretReference),
     ingress: ingress.optional(),
     autoscaling,
@@ -157,10 +199,18 @@ export const serviceSchema = z
   })
   .strict();
 
+// Terraform reads backend blocks literally (no templates), so these values are validated, never escaped.
 const backend = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("local"), path: z.string().min(1).optional() }).strict(),
-  z.object({ kind: z.literal("s3"), bucket: z.string().min(1), key: z.string().min(1), region: z.string().min(1) }).strict(),
-  z.object({ kind: z.literal("http"), address: z.string().url() }).strict(),
+  z.object({ kind: z.literal("local"), path: checked(statePath).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal("s3"),
+      bucket: z.string().regex(S3_BUCKET, { message: 'is not an S3 bucket name (3-63 lowercase letters, digits, "." and "-", alphanumeric at both ends)' }),
+      key: z.string().regex(S3_KEY, { message: 'is not a state key (letters, digits and ! - _ . * \' ( ) /, not starting with "/", at most 900 characters)' }),
+      region: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'is not a region name (lowercase letters, digits and "-", e.g. "us-east-1")' }),
+    })
+    .strict(),
+  z.object({ kind: z.literal("http"), address: checked(httpAddress) }).strict(),
 ]);
 
 export const environmentSchema = z
@@ -168,18 +218,31 @@ export const environmentSchema = z
     project: dns1123Label,
     namespace: dns1123Label,
     protected: z.boolean(),
-    labels: z.record(
-      z.string().regex(LABEL_KEY, { message: "is not a valid label key" }),
-      z.string().max(63).regex(LABEL_VALUE, { message: "is not a valid label value" }),
-    ),
+    labels: z.record(z.string(), checked(grammar.labelValue)).superRefine((labels, ctx) => {
+      for (const key of Object.keys(labels)) {
+        const problem = grammar.labelKey(key);
+        if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: problem, params: { subject: "key" } });
+      }
+    }),
     quota: z.object({ requests: resourceAmounts, limits: resourceAmounts, pods: positiveInt }).strict(),
     defaultContainerLimits: resources,
     ingressController: z.object({ namespace: dns1123Label }).strict(),
     target: z
       .object({
         platform: z.enum(["kubernetes", "docker"]),
-        kubernetes: z.object({ configPath: z.string().min(1), context: z.string().min(1) }).strict(),
-        docker: z.object({ host: z.string().min(1), ingressPort: port }).strict(),
+        kubernetes: z
+          .object({
+            configPath: z.string().regex(LOCAL_PATH, { message: "is not a file path (letters, digits, spaces and . _ ~ / @ : + , = -)" }),
+            context: z.string().regex(KUBE_CONTEXT, { message: "is not a kubeconfig context name (letters, digits and . _ @ : / -)" }),
+          })
+          .strict(),
+        docker: z
+          .object({
+            host: z.string().regex(DOCKER_HOST, { message: 'is not a Docker host address (unix://<path>, tcp://<host>:<port>, ssh://[user@]<host> or npipe://<path>)' }),
+            ingressPort: port,
+            maxReplicas: positiveInt.optional(),
+          })
+          .strict(),
       })
       .strict(),
     backend,

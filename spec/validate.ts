@@ -1,7 +1,15 @@
 // Validation of layered settings: schema rules per environment, rules that need the environment's name,
 // and rules across environments. All problems are collected and reported together.
 import { z } from "zod";
-import { EnvironmentSettings, environmentSchema } from "./settings-schema";
+import { splitReplicas } from "./gray-release";
+import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./settings-schema";
+import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
+
+/** The marker cdktf encodes a string token with: a settings string holding it could smuggle in an expression. */
+const TOKEN_MARKER = "TfToken[";
+
+/** Kubernetes' limit on a ConfigMap's data: keys and values together (k8s.io/api core validation). */
+const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
 
 /** A validated environment: its name plus its layered, typed settings. */
 export interface EnvironmentSpec extends EnvironmentSettings {
@@ -40,18 +48,30 @@ function displayPath(root: unknown, path: readonly PathSegment[]): string {
     .join(".");
 }
 
-/** The keys an object schema accepts at `path`, used to name the valid choices for a typo. */
-function knownKeys(schema: z.ZodTypeAny, path: readonly PathSegment[]): string[] {
-  let current: z.ZodTypeAny | undefined = schema;
-  for (const segment of path) {
-    current = current && unwrap(current);
+/** The schema at `path`, following the raw value through discriminated unions (e.g. `backend.kind`). */
+function schemaAt(schema: z.ZodTypeAny, raw: unknown, path: readonly PathSegment[]): z.ZodTypeAny | undefined {
+  let current: z.ZodTypeAny | undefined = unwrap(schema);
+  for (let index = 0; index <= path.length && current; index++) {
+    if (current instanceof z.ZodDiscriminatedUnion) {
+      const value = valueAt(raw, path.slice(0, index)) as Record<string, unknown> | undefined;
+      current = current.optionsMap.get(value?.[current.discriminator] as z.Primitive);
+      current = current && unwrap(current);
+    }
+    if (index === path.length || !current) break;
+    const segment = path[index];
     if (current instanceof z.ZodObject) current = current.shape[segment as string];
     else if (current instanceof z.ZodArray) current = current.element;
     else if (current instanceof z.ZodRecord) current = current.valueSchema;
-    else return [];
+    else return undefined;
+    current = current && unwrap(current);
   }
-  current = current && unwrap(current);
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+  return current;
+}
+
+/** The keys an object schema accepts at `path`, used to name the valid choices for a typo. */
+function knownKeys(raw: unknown, path: readonly PathSegment[]): string[] {
+  const schema = schemaAt(environmentSchema, raw, path);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
@@ -63,16 +83,29 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   }
 }
 
-function describe(value: unknown): string {
-  return value === undefined ? "(missing)" : JSON.stringify(value);
+/** A value as the settings file wrote it: YAML's .inf and .nan stay readable, long text is cut. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "(missing)";
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+  const text = JSON.stringify(value, (_key, item) => (typeof item === "number" && !Number.isFinite(item) ? describeValue(item) : item)) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
+}
+
+/** Paths of every string (or key) in `raw` that holds cdktf's token marker. */
+function tokenMarkers(raw: unknown, path: PathSegment[] = []): PathSegment[][] {
+  if (typeof raw === "string") return raw.includes(TOKEN_MARKER) ? [path] : [];
+  if (raw === null || typeof raw !== "object") return [];
+  return Object.entries(raw).flatMap(([key, item]) =>
+    key.includes(TOKEN_MARKER) ? [[...path, key]] : tokenMarkers(item, [...path, Array.isArray(raw) ? Number(key) : key]),
+  );
 }
 
 function formatIssue(environment: string, raw: unknown, issue: z.ZodIssue): string[] {
   if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-    const valid = knownKeys(environmentSchema, issue.path);
+    const valid = knownKeys(raw, issue.path);
     return issue.keys.map((key) => {
       const where = displayPath(raw, [...issue.path, key]);
-      return `${environment}: ${where} is not a known setting (valid here: ${valid.join(", ")})`;
+      return `${environment}: ${where} is not a known setting${valid.length > 0 ? ` (valid here: ${valid.join(", ")})` : ""}`;
     });
   }
   const where = displayPath(raw, issue.path) || "(settings)";
@@ -80,12 +113,36 @@ function formatIssue(environment: string, raw: unknown, issue: z.ZodIssue): stri
   if (issue.code === z.ZodIssueCode.invalid_type && received === undefined) {
     return [`${environment}: ${where} is missing (expected ${issue.expected})`];
   }
-  const message = issue.code === z.ZodIssueCode.invalid_type ? `has the wrong type (expected ${issue.expected}, received ${issue.received})` : issue.message;
-  return [`${environment}: ${where} ${describe(received)} ${message}`];
+  if (issue.code === z.ZodIssueCode.custom && issue.params?.subject === "key") {
+    const key = issue.path[issue.path.length - 1];
+    return [`${environment}: ${displayPath(raw, issue.path.slice(0, -1))} key ${describeValue(key)} ${issue.message}`];
+  }
+  return [`${environment}: ${where} ${describeValue(received)} ${issueMessage(issue)}`];
 }
 
-/** Rules that depend on which environment this is. */
-function environmentRules(spec: EnvironmentSpec): string[] {
+/** Zod's message for an issue, reworded where zod's own would not say what is valid. */
+function issueMessage(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_type:
+      if (issue.received === "nan") return `is not a number (expected ${issue.expected})`;
+      return `has the wrong type (expected ${issue.expected}, received ${issue.received})`;
+    case z.ZodIssueCode.invalid_union_discriminator:
+      return `is not a known kind (valid: ${issue.options.map(String).join(", ")})`;
+    case z.ZodIssueCode.invalid_enum_value:
+      return `is not one of ${issue.options.map(String).join(", ")}`;
+    case z.ZodIssueCode.invalid_literal:
+      return `is not ${JSON.stringify(issue.expected)}`;
+    case z.ZodIssueCode.invalid_union:
+      return "is not text, a number or true/false";
+    case z.ZodIssueCode.custom:
+      return issue.message;
+    default:
+      return issue.message === "Invalid input" ? "is not valid here" : issue.message;
+  }
+}
+
+/** Rules that depend on which environment this is and on the platform it deploys to. */
+function environmentRules(spec: EnvironmentSpec, platform: Platform): string[] {
   const problems: string[] = [];
   for (const service of spec.services) {
     const at = `${spec.name}: services.${service.name}`;
@@ -105,8 +162,48 @@ function environmentRules(spec: EnvironmentSpec): string[] {
         problems.push(`${at}.disruptionBudget.enabled false is not allowed in a protected environment (a disruption budget is required)`);
       }
     }
+    const configBytes = Object.entries(configMapData(spec, service)).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+    if (configBytes > CONFIG_MAP_MAX_BYTES) {
+      problems.push(`${at}.config holds ${configBytes} bytes, more than a ConfigMap can (${CONFIG_MAP_MAX_BYTES} bytes of keys and values; move large data to a file or volume)`);
+    }
+  }
+  if (platform === "kubernetes") problems.push(...podQuotaRule(spec));
+  if (platform === "docker") {
+    const max = spec.target.docker.maxReplicas ?? DOCKER_MAX_REPLICAS;
+    for (const service of spec.services.filter((candidate) => candidate.replicas > max)) {
+      problems.push(
+        `${spec.name}: services.${service.name}.replicas ${service.replicas} is more than target.docker.maxReplicas allows on one Docker host (${max}; every replica is a container on the same machine: lower replicas or raise target.docker.maxReplicas)`,
+      );
+    }
   }
   return problems;
+}
+
+/** The ConfigMap a service gets: its config plus the app's environment contract. */
+function configMapData(spec: EnvironmentSpec, service: EnvironmentSpec["services"][number]): Record<string, string> {
+  return { ...service.config, APP_ENV: spec.name, PORT: String(service.port), SECRET_NAMES: service.secrets.map((secret) => secret.name).join(",") };
+}
+
+/**
+ * The most pods the environment's services can run at once must fit the pod quota: each service at its autoscaling
+ * maximum (or its replicas), split with its canary, plus the rolling update's surge of 25% per Deployment.
+ */
+function podQuotaRule(spec: EnvironmentSpec): string[] {
+  const surge = (replicas: number) => Math.ceil(replicas / 4);
+  const parts = spec.services.map((service) => {
+    const { canaryTag, canaryWeight } = service.grayRelease;
+    if (canaryTag !== undefined && canaryWeight > 0) {
+      const split = splitReplicas(service.replicas, canaryWeight);
+      const pods = split.stable + surge(split.stable) + split.canary + surge(split.canary);
+      return { pods, text: `${service.name} ${pods} (${split.stable} stable and ${split.canary} canary, plus surge)` };
+    }
+    const replicas = service.autoscaling.enabled ? Math.max(service.replicas, service.autoscaling.maxReplicas) : service.replicas;
+    const pods = replicas + surge(replicas);
+    return { pods, text: `${service.name} ${pods} (${replicas}${service.autoscaling.enabled ? " at the autoscaling maximum" : ""}, plus ${surge(replicas)} surge)` };
+  });
+  const total = parts.reduce((sum, part) => sum + part.pods, 0);
+  if (total <= spec.quota.pods) return [];
+  return [`${spec.name}: quota.pods ${spec.quota.pods} is below the ${total} pods the services can run at once (${parts.map((part) => part.text).join("; ")}): raise quota.pods or lower replicas`];
 }
 
 /** Rules across environments: nothing that routes or isolates may be shared. */
@@ -120,7 +217,12 @@ function crossEnvironmentRules(specs: readonly EnvironmentSpec[]): string[] {
   const hosts = new Map<string, string>();
   const namespaces = new Map<string, string>();
   const ports = new Map<string, string>();
+  const states = new Map<string, string>();
   for (const spec of specs) {
+    for (const platform of PLATFORMS) {
+      const location = stateLocation(backendOf(spec, platform), spec.name);
+      claim(states, location, `${spec.name} on ${platform}`, (other) => `${spec.name}: backend keeps its ${platform} state in ${location}, which ${other} uses too (every environment and platform needs its own state)`);
+    }
     claim(namespaces, spec.namespace, spec.name, (other) => `${spec.name}: namespace "${spec.namespace}" is already used by ${other} (every environment needs its own namespace)`);
     claim(ports, String(spec.target.docker.ingressPort), spec.name, (other) => `${spec.name}: target.docker.ingressPort ${spec.target.docker.ingressPort} is already used by ${other} (every environment needs its own port)`);
     for (const service of spec.services) {
@@ -132,11 +234,17 @@ function crossEnvironmentRules(specs: readonly EnvironmentSpec[]): string[] {
   return problems;
 }
 
+/** Options for {@link validateEnvironments}. */
+export interface ValidateOptions {
+  /** The platform every environment deploys to (DEPLOY_TARGET), for the rules that depend on it. @default - each environment's target.platform */
+  readonly platform?: Platform;
+}
+
 /**
  * Validates the layered settings of every environment (name → merged raw settings).
  * Returns the typed specs, or throws one ConfigError listing every problem found.
  */
-export function validateEnvironments(layered: ReadonlyMap<string, unknown>): EnvironmentSpec[] {
+export function validateEnvironments(layered: ReadonlyMap<string, unknown>, options: ValidateOptions = {}): EnvironmentSpec[] {
   const problems: string[] = [];
   const specs: EnvironmentSpec[] = [];
   for (const [name, raw] of layered) {
@@ -145,13 +253,18 @@ export function validateEnvironments(layered: ReadonlyMap<string, unknown>): Env
       problems.push(`${name}: environment name "${name}" is not valid (lowercase letters, digits and "-", starting with a letter)`);
       continue;
     }
+    const markers = tokenMarkers(raw);
+    if (markers.length > 0) {
+      problems.push(...markers.map((at) => `${name}: ${displayPath(raw, at)} holds "${TOKEN_MARKER}", which cdktf reserves for Terraform expressions (settings are data: remove it)`));
+      continue;
+    }
     const parsed = environmentSchema.safeParse(raw);
     if (!parsed.success) {
       problems.push(...parsed.error.issues.flatMap((issue) => formatIssue(name, raw, issue)));
       continue;
     }
     const spec: EnvironmentSpec = { ...parsed.data, name };
-    problems.push(...environmentRules(spec));
+    problems.push(...environmentRules(spec, options.platform ?? spec.target.platform));
     specs.push(spec);
   }
   problems.push(...crossEnvironmentRules(specs));

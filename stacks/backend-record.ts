@@ -3,12 +3,7 @@
 // `terraform init` would stop on "Backend configuration changed".
 import * as fs from "fs";
 import * as path from "path";
-
-/** A backend as Terraform records it: its type and the settings the stack gives it. */
-export interface BackendConfig {
-  readonly type: "local" | "s3" | "http";
-  readonly config: Readonly<Record<string, string>>;
-}
+import { BackendConfig } from "../spec";
 
 function recordedBackend(file: string): { type?: unknown; config?: Record<string, unknown> } | undefined {
   try {

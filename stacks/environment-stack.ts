@@ -1,15 +1,15 @@
 // One stack per environment: its own state, its provider configured from the environment's target settings.
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentSpec } from "../spec";
-import { BackendConfig } from "./backend-record";
+import { backendOf, EnvironmentSpec, Platform } from "../spec";
 import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
+import { LiteralStrings } from "./literal-strings";
 import { secretValues } from "./secret-variables";
 
-export type Platform = EnvironmentSpec["target"]["platform"];
+export { backendOf, type BackendConfig, type Platform } from "../spec";
 
 export interface EnvironmentStackProps {
   /** The validated environment. */
@@ -22,19 +22,6 @@ export interface EnvironmentStackProps {
   readonly providerVersions?: Readonly<Record<string, string>>;
 }
 
-/** The backend of `spec`'s stack when it deploys to `platform`: one state per environment and per platform. */
-export function backendOf(spec: EnvironmentSpec, platform: Platform): BackendConfig {
-  const backend = spec.backend;
-  switch (backend.kind) {
-    case "local":
-      return { type: "local", config: { path: backend.path ?? `../../../.state/${spec.name}.${platform}.tfstate` } };
-    case "s3":
-      return { type: "s3", config: { bucket: backend.bucket, key: `${backend.key}/${platform}`, region: backend.region } };
-    case "http":
-      return { type: "http", config: { address: `${backend.address}/${platform}` } };
-  }
-}
-
 export class EnvironmentStack extends TerraformStack {
   readonly spec: EnvironmentSpec;
   readonly platform: Platform;
@@ -45,6 +32,8 @@ export class EnvironmentStack extends TerraformStack {
     this.spec = spec;
     this.platform = props.platform ?? spec.target.platform;
     this.configureBackend();
+    // Settings are data: whatever a string says, Terraform reads it as written.
+    Aspects.of(this).add(new LiteralStrings());
 
     const secrets = secretValues(this, spec);
     const preventDestroy = spec.protected && !(props.allowDestroy ?? false);

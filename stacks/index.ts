@@ -2,4 +2,5 @@ export * from "./backend-record";
 export * from "./docker-environment";
 export * from "./environment-stack";
 export * from "./kubernetes-environment";
+export * from "./literal-strings";
 export * from "./secret-variables";

@@ -1,8 +1,10 @@
-// Secret values as Terraform expressions: a sensitive variable per `env` source, the file's content for a
-// `file` source. Either way cdk.tf.json holds only a reference, never the value.
+// Secret values as Terraform expressions: a sensitive variable per `env` source; for a `file` source, the content
+// of the file a variable names (its default is the settings path), so a plan-only run can point it at a throwaway
+// file with TF_VAR_<name>. Either way cdk.tf.json holds only a reference, never the value, and the path is a
+// variable's literal default, never text inside an expression.
 import { Fn, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentSpec } from "../spec";
+import { EnvironmentSpec, SecretReference } from "../spec";
 
 /** Secret expressions of every service, keyed by service name then secret name. */
 export type ServiceSecrets = ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly value: string }>>;
@@ -10,6 +12,30 @@ export type ServiceSecrets = ReadonlyMap<string, ReadonlyArray<{ readonly name: 
 /** The Terraform variable name read from `TF_VAR_<name>`. */
 export function variableName(envSource: string): string {
   return envSource.replace(/^TF_VAR_/, "");
+}
+
+/** The variable naming the file a `file` secret is read from: TF_VAR_<this> overrides the settings path. */
+export function secretFileVariable(serviceName: string, secretName: string): string {
+  return `secret_file_${serviceName}_${secretName}`;
+}
+
+/** A secret read from a file: where the settings put it and the variable that can point elsewhere. */
+export interface SecretFileSource {
+  readonly service: string;
+  readonly secret: SecretReference;
+  /** The path from the settings (absolute). */
+  readonly path: string;
+  /** The variable holding the path; `TF_VAR_<variable>` overrides it. */
+  readonly variable: string;
+}
+
+/** Every file-sourced secret of `spec`. */
+export function secretFiles(spec: EnvironmentSpec): SecretFileSource[] {
+  return spec.services.flatMap((service) =>
+    service.secrets.flatMap((secret) =>
+      secret.from?.file === undefined ? [] : [{ service: service.name, secret, path: secret.from.file, variable: secretFileVariable(service.name, secret.name) }],
+    ),
+  );
 }
 
 export function secretValues(scope: Construct, spec: EnvironmentSpec): ServiceSecrets {
@@ -22,16 +48,23 @@ export function secretValues(scope: Construct, spec: EnvironmentSpec): ServiceSe
     }
     return existing;
   };
+  const files = secretFiles(spec);
   return new Map(
     spec.services.map((service) => [
       service.name,
       service.secrets.map((secret) => {
         const from = secret.from ?? {};
-        const value =
-          from.env !== undefined
-            ? variable(variableName(from.env), `${spec.name}: secret ${secret.name} of service ${service.name} (set ${from.env})`).stringValue
-            : Fn.sensitive(Fn.file(from.file as string));
-        return { name: secret.name, value };
+        if (from.env !== undefined) {
+          return { name: secret.name, value: variable(variableName(from.env), `${spec.name}: secret ${secret.name} of service ${service.name} (set ${from.env})`).stringValue };
+        }
+        const file = files.find((candidate) => candidate.service === service.name && candidate.secret === secret) as SecretFileSource;
+        const path = new TerraformVariable(scope, file.variable, {
+          type: "string",
+          nullable: false,
+          default: file.path,
+          description: `${spec.name}: file holding secret ${secret.name} of service ${service.name} (TF_VAR_${file.variable} reads another)`,
+        });
+        return { name: secret.name, value: Fn.sensitive(Fn.file(path.stringValue)) };
       }),
     ]),
   );
