@@ -47,7 +47,7 @@ describe("EnvironmentStack (docker)", () => {
     // AND the proxy listens on 127.0.0.1:8082 and routes staging's host to both replicas
     expect(containers["envapi-staging-proxy"].ports).toEqual([{ internal: 8080, external: 8082, ip: "127.0.0.1", protocol: "tcp" }]);
     const caddyfile: string = containers["envapi-staging-proxy-config-loader"].upload[0].content;
-    expect(caddyfile).toContain("host api.staging.localhost");
+    expect(caddyfile).toContain('host "api.staging.localhost"');
     expect(caddyfile).toContain("reverse_proxy envapi-staging-api-1:8080 envapi-staging-api-2:8080 {");
     expect((json as unknown as { output: unknown }).output).toMatchObject({ ingress_url: { value: "http://127.0.0.1:8082" } });
   });

@@ -51,7 +51,7 @@ describe("IngressProxy", () => {
     expect(proxyOf(json).volumes).toEqual([expect.objectContaining({ container_path: "/etc/caddy", read_only: true })]);
     const [upload] = containers(json).find((c) => c.name === "envapi-test-proxy-config-loader").upload;
     expect(upload.file).toBe("/files/Caddyfile");
-    expect(upload.content).toContain("host api.test.localhost");
+    expect(upload.content).toContain('host "api.test.localhost"');
     expect(upload.content).toContain("reverse_proxy envapi-test-api-1:8080 {");
   });
 

@@ -66,7 +66,7 @@ describe("settings validation", () => {
     ["image tag starting with a dot", { dev: api({ image: { tag: ".1" } }) }, 'dev: services.api.image.tag ".1" is not an image tag'],
     ["canary tag with a newline", { staging: api({ grayRelease: { canaryTag: "0.2\n" } }) }, 'staging: services.api.grayRelease.canaryTag "0.2\\n" is not an image tag'],
     // strict paths: nothing that changes a generated file's structure
-    ["ingress path with a newline", { dev: api({ ingress: { path: "/a\n}\nrespond 200" } }) }, 'dev: services.api.ingress.path "/a\\n}\\nrespond 200" is not an HTTP path'],
+    ["ingress path with a newline", { dev: api({ ingress: { path: "/a\n}\nrespond 200" } }) }, 'dev: services.api.ingress.path "/a\\n}\\nrespond 200" is not a plain path prefix'],
     ["probe path with a brace", { dev: api({ probes: { readiness: { path: "/{env.SECRET}" } } }) }, 'dev: services.api.probes.readiness.path "/{env.SECRET}" is not an HTTP path'],
     // provider and backend settings
     ["kube context with a newline", { dev: { target: { kubernetes: { context: "kind\nx" } } } }, 'dev: target.kubernetes.context "kind\\nx" is not a kubeconfig context name'],

@@ -134,7 +134,7 @@ const secretReference = z
 const ingress = z
   .object({
     host: hostName,
-    path: httpPath,
+    path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'is not a plain path prefix ("/" then letters, digits and - . _ ~ /)' }),
     className: subdomainName,
     tlsSecretName: subdomainName.optional(),
   })

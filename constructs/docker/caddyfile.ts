@@ -21,11 +21,20 @@ export interface CaddyfileOptions {
 }
 
 const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// A route prefix is a plain path: Caddy's path matcher reads "*" as a wildcard and decodes "%XX".
+const PLAIN_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+// The health URI may carry RFC 3986 characters, but nothing that ends a token or starts a placeholder ({...}).
+const HEALTH_PATH = /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*$/;
+
+/** A Caddyfile token in double quotes; the checks above leave nothing in it that a quote would not hold. */
+const quoted = (token: string) => `"${token}"`;
 
 function checkRoute(route: ProxyRoute): void {
   if (!HOST.test(route.host)) throw new Error(`proxy route host "${route.host}" is not a host name`);
   const path = route.path ?? "/";
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path)) throw new Error(`proxy route path "${path}" of ${route.host} is not a plain path`);
+  if (!PLAIN_PATH.test(path)) throw new Error(`proxy route path "${path}" of ${route.host} is not a plain path`);
+  const healthPath = route.healthPath ?? "/readyz";
+  if (!HEALTH_PATH.test(healthPath)) throw new Error(`proxy route health path "${healthPath}" of ${route.host} is not an HTTP path without spaces, quotes or braces`);
   if (route.upstreams.length === 0) throw new Error(`proxy route ${route.host} has no upstreams`);
   if (!route.upstreams.some((upstream) => upstream.weight > 0)) throw new Error(`proxy route ${route.host} has no upstream with a positive weight`);
   for (const upstream of route.upstreams) {
@@ -57,12 +66,12 @@ export function renderCaddyfile(routes: readonly ProxyRoute[], options: Caddyfil
   routes.forEach((route, index) => {
     const matcher = `@route${index}`;
     const prefix = (route.path ?? "/").replace(/\/+$/, "");
-    lines.push(`\t${matcher} {`, `\t\thost ${route.host}`, ...(prefix ? [`\t\tpath ${prefix} ${prefix}/*`] : []), "\t}");
+    lines.push(`\t${matcher} {`, `\t\thost ${quoted(route.host)}`, ...(prefix ? [`\t\tpath ${quoted(prefix)} ${quoted(`${prefix}/*`)}`] : []), "\t}");
     lines.push(`\thandle ${matcher} {`);
     lines.push(`\t\treverse_proxy ${route.upstreams.map((upstream) => `${upstream.host}:${upstream.port}`).join(" ")} {`);
     lines.push(`\t\t\tlb_policy weighted_round_robin ${route.upstreams.map((upstream) => upstream.weight).join(" ")}`);
     lines.push("\t\t\tlb_try_duration 5s", "\t\t\tlb_try_interval 250ms");
-    lines.push(`\t\t\thealth_uri ${route.healthPath ?? "/readyz"}`, "\t\t\thealth_interval 2s", "\t\t\thealth_timeout 1s");
+    lines.push(`\t\t\thealth_uri ${quoted(route.healthPath ?? "/readyz")}`, "\t\t\thealth_interval 2s", "\t\t\thealth_timeout 1s");
     lines.push("\t\t\tfail_duration 10s");
     lines.push("\t\t}", "\t}");
   });
