@@ -1,4 +1,4 @@
-import { AttributeChange, StackSummary, summarizeStack } from "../plan-report";
+import { AttributeChange, SecretMask, SENSITIVE_TEXT, StackSummary, summarizeStack } from "../plan-report";
 import { changePlans } from "./_plan-fixtures";
 
 let cached: Map<string, StackSummary> | undefined;
@@ -106,5 +106,25 @@ describe("summarizeStack on a failed plan", () => {
 
     // THEN it is failed, with zero counts and the error text
     expect(summary).toMatchObject({ status: "failed", counts: { add: 0, change: 0, replace: 0, destroy: 0 }, error: "Error: no cluster" });
+  });
+});
+
+describe("summarizeStack with a mask", () => {
+  test("masks the secrets it is given in the plan text, the attributes and a failed stack's error", () => {
+    // GIVEN dev's recorded plan and a mask of its GREETING (as if it were a secret file's contents), and a failed stack
+    const dev = changePlans().find((plan) => plan.stack === "dev");
+    if (!dev) throw new Error("no dev plan in the fixtures");
+    const mask = new SecretMask(["hello from dev, v2\n"]);
+
+    // WHEN both are summarized with the mask
+    const summary = summarizeStack(dev, mask);
+    const failed = summarizeStack({ stack: "prod", target: "kubernetes", protected: true, error: "Error: bad value hello from dev, v2" }, mask);
+
+    // THEN the value reads (sensitive) in the attributes and (sensitive value) in the texts
+    const configMap = summary.resources.find((resource) => resource.type === "kubernetes_config_map_v1");
+    expect(configMap?.attributes.find((row) => row.path === "data.GREETING")?.after).toEqual({ kind: "sensitive" });
+    expect(summary.planText).not.toContain("hello from dev, v2");
+    expect(summary.planText).toContain(SENSITIVE_TEXT);
+    expect(failed.error).toBe(`Error: bad value ${SENSITIVE_TEXT}`);
   });
 });

@@ -7,8 +7,9 @@ import { diffEnvironments, EnvironmentDiff } from "./environment-diff";
 import { layeredSettings } from "../spec";
 import { PlanInputError } from "./plan-json";
 import { buildReport, reportSummaryJson, ReportSummaryJson } from "./plan-report";
-import { readPlanDir } from "./read-plan-dir";
+import { PlanFiles, readPlanDir } from "./read-plan-dir";
 import { DEFAULT_MAX_CHARS, renderMarkdown } from "./render-markdown";
+import { readSecretFiles, secretFilePaths } from "./secret-files";
 
 const USAGE = `Usage: plan-report --plans <dir> --out <report.md> [options]
 
@@ -20,7 +21,10 @@ const USAGE = `Usage: plan-report --plans <dir> --out <report.md> [options]
                          (default: $SETTINGS_DIR or environments/)
   --promote <from:to>    environments of the settings diff (default: staging:prod; "none" to leave it out)
   --max-chars <n>        size limit of the report (default: ${DEFAULT_MAX_CHARS})
-  --run-url <url>        link to the CI run that holds the plans`;
+  --run-url <url>        link to the CI run that holds the plans
+  --secret-file <file>   a file whose contents are secret: masked everywhere in the report, as written, trimmed
+                         and base64-encoded (repeatable; the files the plans read with sensitive(file("...")) are
+                         masked without it, and must be readable where the report runs)`;
 
 export interface CliOptions {
   readonly plans: string;
@@ -30,6 +34,8 @@ export interface CliOptions {
   readonly promote?: { readonly from: string; readonly to: string };
   readonly maxChars: number;
   readonly runUrl?: string;
+  /** Files whose contents are masked, besides those the plans read as secrets. @default - none */
+  readonly secretFiles?: readonly string[];
 }
 
 class UsageError extends Error {}
@@ -37,8 +43,9 @@ class UsageError extends Error {}
 /** Parses the arguments; every problem is reported at once. */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const values = new Map<string, string>();
+  const secretFiles: string[] = [];
   const problems: string[] = [];
-  const known = ["--plans", "--out", "--json", "--settings", "--promote", "--max-chars", "--run-url"];
+  const known = ["--plans", "--out", "--json", "--settings", "--promote", "--max-chars", "--run-url", "--secret-file"];
   for (let index = 0; index < argv.length; index += 1) {
     const [flag, inline] = argv[index].split(/=(.*)/s, 2);
     if (!known.includes(flag)) {
@@ -47,6 +54,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     }
     const value = inline ?? argv[++index];
     if (value === undefined || value === "") problems.push(`${flag} needs a value`);
+    else if (flag === "--secret-file") secretFiles.push(value);
     else values.set(flag, value);
   }
   for (const required of ["--plans", "--out"]) if (!values.has(required)) problems.push(`${required} is required`);
@@ -64,6 +72,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     ...(promoteMatch ? { promote: { from: promoteMatch[1], to: promoteMatch[2] } } : {}),
     maxChars,
     ...(values.has("--run-url") ? { runUrl: values.get("--run-url") } : {}),
+    ...(secretFiles.length > 0 ? { secretFiles } : {}),
   };
 }
 
@@ -76,10 +85,21 @@ function write(file: string, text: string): void {
   fs.writeFileSync(file, text);
 }
 
-/** Reads the plans and settings, writes the report; returns what it wrote. */
+/** The contents of the secret files given on the command line and of those the plans read. */
+function secretFileContents(options: CliOptions, files: readonly PlanFiles[]): string[] {
+  return readSecretFiles([
+    ...(options.secretFiles ?? []).map((file) => ({ file, namedBy: "--secret-file" })),
+    ...files.flatMap((stack) =>
+      stack.plan ? secretFilePaths(stack.plan).map((file) => ({ file, namedBy: `${path.join(options.plans, stack.folder, "plan.json")} (sensitive(file(...)))` })) : [],
+    ),
+  ]);
+}
+
+/** Reads the plans, secret files and settings, writes the report; returns what it wrote. */
 export function runPlanReport(options: CliOptions): { markdown: string; summary: ReportSummaryJson } {
   const specs = loadEnvironments(options.settings);
   const files = readPlanDir(options.plans);
+  const secrets = secretFileContents(options, files);
   const protectedNames = new Set(specs.filter((spec) => spec.protected).map((spec) => spec.name));
   let environmentDiff: EnvironmentDiff | undefined;
   if (options.promote) {
@@ -94,6 +114,7 @@ export function runPlanReport(options: CliOptions): { markdown: string; summary:
   const report = buildReport(
     files.map((file) => ({ ...file, protected: protectedNames.has(file.stack) })),
     environmentDiff,
+    secrets,
   );
   const markdown = renderMarkdown(report, { maxChars: options.maxChars, runUrl: options.runUrl });
   const summary = reportSummaryJson(report);
@@ -102,7 +123,7 @@ export function runPlanReport(options: CliOptions): { markdown: string; summary:
   return { markdown, summary };
 }
 
-/** Entry point: exit 2 on wrong arguments, 1 on unreadable plans or invalid settings. */
+/** Entry point: exit 2 on wrong arguments, 1 on unreadable plans or secret files, or invalid settings. */
 export function main(argv: readonly string[]): number {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(`${USAGE}\n`);
@@ -120,7 +141,11 @@ export function main(argv: readonly string[]): number {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof PlanInputError) {
+    if (error instanceof PlanInputError) {
+      process.stderr.write(`${error.message.split("\n").map((line) => `plan-report: ${line}`).join("\n")}\n`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
       process.stderr.write(`plan-report: ${error.message}\n`);
       return 1;
     }

@@ -5,4 +5,6 @@ export * from "./plan-json";
 export * from "./plan-report";
 export * from "./read-plan-dir";
 export * from "./render-markdown";
+export * from "./secret-files";
+export * from "./secret-mask";
 export * from "./summarize";

@@ -1,6 +1,7 @@
 // The whole report: every stack's summary plus the environment diff, and its JSON summary for machines
 // (a CI step can gate on `protectedDestructive`). No timestamps: the same plans give the same report.
 import { EnvironmentDiff } from "./environment-diff";
+import { SecretMask, sensitiveValues } from "./secret-mask";
 import { ChangeCounts, compareText, isDestructive, StackPlan, StackSummary, summarizeStack } from "./summarize";
 
 /** A stack in the report: its summary and the name the report calls it by. */
@@ -16,12 +17,27 @@ export interface PlanReport {
   readonly environmentDiff?: EnvironmentDiff;
 }
 
-/** Summarizes every stack, sorted by name, then target (a stack may be planned for both platforms). */
-export function buildReport(plans: readonly StackPlan[], environmentDiff?: EnvironmentDiff): PlanReport {
-  const summaries = plans.map(summarizeStack).sort((a, b) => compareText(a.stack, b.stack) || compareText(a.target, b.target));
+/** The settings diff with its secret parts masked: a setting is data, and data can hold a pasted secret. */
+function maskDiff(diff: EnvironmentDiff, mask: SecretMask): EnvironmentDiff {
+  const differences = diff.differences.map((difference) => ({
+    path: mask.text(difference.path),
+    ...("from" in difference ? { from: mask.value(difference.from) } : {}),
+    ...("to" in difference ? { to: mask.value(difference.to) } : {}),
+  }));
+  return { ...diff, differences };
+}
+
+/**
+ * Summarizes every stack, sorted by name, then target (a stack may be planned for both platforms). Every
+ * stack's sensitive variables and the given `secrets` (secret files' contents) are masked everywhere: one
+ * stack's secret is masked in another's plan and in a failed stack's error too.
+ */
+export function buildReport(plans: readonly StackPlan[], environmentDiff?: EnvironmentDiff, secrets: readonly string[] = []): PlanReport {
+  const mask = new SecretMask([...secrets, ...plans.flatMap((plan) => (plan.plan ? sensitiveValues(plan.plan) : []))]);
+  const summaries = plans.map((plan) => summarizeStack(plan, mask)).sort((a, b) => compareText(a.stack, b.stack) || compareText(a.target, b.target));
   const planned = (name: string) => summaries.filter((summary) => summary.stack === name).length;
   const stacks = summaries.map((summary) => ({ ...summary, label: planned(summary.stack) > 1 ? `${summary.stack} (${summary.target})` : summary.stack }));
-  return { stacks, ...(environmentDiff ? { environmentDiff } : {}) };
+  return { stacks, ...(environmentDiff ? { environmentDiff: maskDiff(environmentDiff, mask) } : {}) };
 }
 
 /** The JSON summary: counts and changed addresses per stack, never a value. */

@@ -1,8 +1,9 @@
 // Turns one stack's plan into what the report shows: counts per action, the changed resources with their
-// changed attributes, and the plan text. Values of sensitive variables are scrubbed here, so nothing
-// downstream (Markdown, JSON summary) can print them even where a provider forgot to mark an attribute.
+// changed attributes, and the plan text. Secret values are masked here (SecretMask), so nothing downstream
+// (Markdown, JSON summary) can print them even where a provider forgot to mark an attribute.
 import { AttributeChange, attributeChanges, ShownValue } from "./attribute-diff";
 import { JsonValue, PlanChange, PlanJson, PlanResourceChange } from "./plan-json";
+import { SecretMask, sensitiveValues } from "./secret-mask";
 
 /** One stack's plan as read from disk. */
 export interface StackPlan {
@@ -65,9 +66,9 @@ export interface StackSummary {
   /** Changed resources, most destructive first, then by address. */
   readonly resources: readonly ResourceChangeSummary[];
   readonly outputs: readonly OutputChangeSummary[];
-  /** Plan text, scrubbed. */
+  /** Plan text, secrets masked. */
   readonly planText?: string;
-  /** Why planning failed, scrubbed. */
+  /** Why planning failed, secrets masked. */
   readonly error?: string;
   readonly terraformVersion?: string;
 }
@@ -97,52 +98,14 @@ export function changeKind(change: Pick<PlanResourceChange, "change" | "previous
   }
 }
 
-/** The values of the plan's sensitive variables: they must not appear in any text the report prints. */
-export function sensitiveValues(plan: PlanJson): string[] {
-  const declared = plan.configuration?.root_module?.variables ?? {};
-  const values: string[] = [];
-  const collect = (value: JsonValue | undefined): void => {
-    if (typeof value === "string" && value !== "") values.push(value);
-    else if (typeof value === "number" || typeof value === "boolean") values.push(String(value));
-    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
-  };
-  for (const [name, variable] of Object.entries(declared)) {
-    if (variable.sensitive) collect(plan.variables?.[name]?.value);
-  }
-  // Longest first, so a secret that contains another is masked whole.
-  return [...new Set(values)].sort((a, b) => b.length - a.length || a.localeCompare(b));
-}
-
-/** Secrets shorter than this are masked only where they are a whole value: as substrings they would mask noise. */
-const MIN_SUBSTRING_SECRET = 4;
-
-/** Replaces every occurrence of a secret in `text`. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length >= MIN_SUBSTRING_SECRET) result = result.split(secret).join("(sensitive value)");
-  }
-  return result;
-}
-
-function scrubShown(value: ShownValue, secrets: readonly string[]): ShownValue {
-  if (value.kind !== "value") return value;
-  const leaks = (candidate: JsonValue): boolean => {
-    if (typeof candidate === "string") return secrets.some((secret) => candidate === secret || (secret.length >= MIN_SUBSTRING_SECRET && candidate.includes(secret)));
-    if (typeof candidate === "number" || typeof candidate === "boolean") return secrets.includes(String(candidate));
-    return candidate !== null && Object.values(candidate).some(leaks);
-  };
-  return leaks(value.value) ? { kind: "sensitive" } : value;
-}
-
-function summarizeResource(change: PlanResourceChange, kind: ChangeKind, secrets: readonly string[]): ResourceChangeSummary {
+function summarizeResource(change: PlanResourceChange, kind: ChangeKind, mask: SecretMask): ResourceChangeSummary {
   const attributes =
     kind === "update" || kind === "replace" || kind === "create"
-      ? attributeChanges(change.change).map((row) => ({ ...row, before: scrubShown(row.before, secrets), after: scrubShown(row.after, secrets) }))
+      ? attributeChanges(change.change).map((row) => ({ ...row, path: mask.text(row.path), before: mask.shown(row.before), after: mask.shown(row.after) }))
       : [];
   return {
-    address: change.address,
-    ...(kind === "move" ? { previousAddress: change.previous_address } : {}),
+    address: mask.text(change.address),
+    ...(kind === "move" && change.previous_address !== undefined ? { previousAddress: mask.text(change.previous_address) } : {}),
     type: change.type,
     kind,
     ...(change.action_reason ? { reason: change.action_reason } : {}),
@@ -150,7 +113,7 @@ function summarizeResource(change: PlanResourceChange, kind: ChangeKind, secrets
   };
 }
 
-function outputChange(name: string, change: PlanChange, secrets: readonly string[]): OutputChangeSummary | null {
+function outputChange(name: string, change: PlanChange, mask: SecretMask): OutputChangeSummary | null {
   const kind = changeKind({ address: name, change });
   if (kind === null) return null;
   const [row] = attributeChanges(change);
@@ -158,7 +121,7 @@ function outputChange(name: string, change: PlanChange, secrets: readonly string
     value === null || value === undefined ? { kind: "absent" } : sensitive === true ? { kind: "sensitive" } : { kind: "value", value };
   const before = row?.before ?? side(change.before, change.before_sensitive);
   const after = row?.after ?? (change.after_unknown === true ? { kind: "unknown" } : side(change.after, change.after_sensitive));
-  return { name, kind, before: scrubShown(before, secrets), after: scrubShown(after, secrets) };
+  return { name: mask.text(name), kind, before: mask.shown(before), after: mask.shown(after) };
 }
 
 const byKindThenAddress = (a: ResourceChangeSummary, b: ResourceChangeSummary): number =>
@@ -169,11 +132,13 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Counts, changed resources and outputs of one stack's plan. */
-export function summarizeStack(input: StackPlan): StackSummary {
+/**
+ * Counts, changed resources and outputs of one stack's plan, with every secret masked.
+ * @param mask what to mask (default: the values of the plan's sensitive variables)
+ */
+export function summarizeStack(input: StackPlan, mask = new SecretMask(input.plan ? sensitiveValues(input.plan) : [])): StackSummary {
   const base = { stack: input.stack, target: input.target, folder: input.folder ?? input.stack, protected: input.protected };
-  const secrets = input.plan ? sensitiveValues(input.plan) : [];
-  const planText = input.planText === undefined ? undefined : scrub(input.planText, secrets);
+  const planText = input.planText === undefined ? undefined : mask.text(input.planText);
   if (!input.plan) {
     return {
       ...base,
@@ -182,17 +147,17 @@ export function summarizeStack(input: StackPlan): StackSummary {
       resources: [],
       outputs: [],
       ...(planText !== undefined ? { planText } : {}),
-      error: input.error ?? "no plan",
+      error: mask.text(input.error ?? "no plan"),
     };
   }
   const resources = (input.plan.resource_changes ?? [])
     .map((change) => ({ change, kind: changeKind(change) }))
     .filter((entry): entry is { change: PlanResourceChange; kind: ChangeKind } => entry.kind !== null)
-    .map(({ change, kind }) => summarizeResource(change, kind, secrets))
+    .map(({ change, kind }) => summarizeResource(change, kind, mask))
     .sort(byKindThenAddress);
   const outputs = Object.keys(input.plan.output_changes ?? {})
     .sort(compareText)
-    .map((name) => outputChange(name, (input.plan?.output_changes ?? {})[name], secrets))
+    .map((name) => outputChange(name, (input.plan?.output_changes ?? {})[name], mask))
     .filter((entry): entry is OutputChangeSummary => entry !== null);
   const count = (kind: ChangeKind) => resources.filter((resource) => resource.kind === kind).length;
   const counts = { add: count("create"), change: count("update"), replace: count("replace"), destroy: count("delete") };
