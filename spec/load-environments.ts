@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { deepMerge } from "./layering";
 import { Platform } from "./state-backend";
-import { ConfigError, EnvironmentSpec, validateEnvironments } from "./validate";
+import { ConfigError, EnvironmentSpec, pathSegment, validateEnvironments } from "./validate";
 
 function projectRoot(start: string): string {
   // Works from the sources (spec/) and from the compiled output (dist/spec/).
@@ -80,7 +80,7 @@ function repeatedNames(file: string, document: unknown, at = ""): string[] {
       if (name === undefined) return;
       const earlier = first.get(name);
       if (earlier !== undefined) {
-        problems.push(`${file}: ${at}[${index}] repeats the name "${name}" of ${at}[${earlier}] (names in a list are unique: merge the two entries or rename one)`);
+        problems.push(`${file}: ${at}[${index}] repeats the name ${JSON.stringify(name)} of ${at}[${earlier}] (names in a list are unique: merge the two entries or rename one)`);
       } else {
         first.set(name, index);
       }
@@ -88,7 +88,7 @@ function repeatedNames(file: string, document: unknown, at = ""): string[] {
     return [...problems, ...document.flatMap((item, index) => repeatedNames(file, item, `${at}[${index}]`))];
   }
   if (!isNode(document)) return [];
-  return Object.entries(document).flatMap(([key, value]) => repeatedNames(file, value, at === "" ? key : `${at}.${key}`));
+  return Object.entries(document).flatMap(([key, value]) => repeatedNames(file, value, at === "" ? pathSegment(key) : `${at}.${pathSegment(key)}`));
 }
 
 /** What each environment must set itself: sharing it with another environment would mix them. */
@@ -103,7 +103,7 @@ function unsetPerEnvironment(file: string, override: unknown, merged: unknown): 
   for (const service of Array.isArray(merged.services) ? merged.services.filter(isNode) : []) {
     if (!isNode(service.ingress) || typeof service.name !== "string") continue;
     const own = ownServices.find((candidate) => candidate.name === service.name);
-    if (!isNode(own?.ingress) || own.ingress.host === undefined) must(`services.${service.name}.ingress.host`, "ingress host for each service");
+    if (!isNode(own?.ingress) || own.ingress.host === undefined) must(`services.${pathSegment(service.name)}.ingress.host`, "ingress host for each service");
   }
   return problems;
 }

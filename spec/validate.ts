@@ -37,15 +37,20 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
 }
 
 /** "services.0.resources" → "services.api.resources": list items are named by their `name` where they have one. */
-function displayPath(root: unknown, path: readonly PathSegment[]): string {
+export function displayPath(root: unknown, path: readonly PathSegment[]): string {
   return path
     .map((segment, index) => {
-      if (typeof segment !== "number") return segment;
+      if (typeof segment !== "number") return pathSegment(segment);
       const item = valueAt(root, path.slice(0, index + 1));
       const name = item !== null && typeof item === "object" ? (item as Record<string, unknown>).name : undefined;
-      return typeof name === "string" && name !== "" ? name : String(segment);
+      return typeof name === "string" && name !== "" ? pathSegment(name) : String(segment);
     })
     .join(".");
+}
+
+/** A key or name as a path segment: as it is when plain, quoted (on one line) when not. */
+export function pathSegment(segment: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(segment) ? segment : JSON.stringify(segment);
 }
 
 /** The schema at `path`, following the raw value through discriminated unions (e.g. `backend.kind`). */

@@ -110,7 +110,28 @@ export function synthesizeApp(env: AppEnvironment): SynthResult {
   problems.push(...unreadableSecretFiles(specs, env));
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const outdir = path.resolve(env.CDKTF_OUTDIR || "cdktf.out");
+  return writeStacks(specs, { outdir: env.CDKTF_OUTDIR || "cdktf.out", platform, allowDestroy, providerVersions });
+}
+
+/** Options for {@link writeStacks}. */
+export interface WriteStacksOptions {
+  /** The synth output folder. */
+  readonly outdir: string;
+  /** Deploy every stack to this platform. @default - each environment's target.platform */
+  readonly platform?: Platform;
+  /** The environment whose prevent_destroy is lifted. @default - none */
+  readonly allowDestroy?: string;
+  /** Provider versions to require, by provider name. @default - the bindings' versions */
+  readonly providerVersions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Builds and synthesizes one stack per validated environment into `options.outdir`, all or nothing. Whatever goes
+ * wrong while building or synthesizing is a ConfigError naming the environment, and the output is left as it was.
+ */
+export function writeStacks(specs: readonly EnvironmentSpec[], options: WriteStacksOptions): SynthResult {
+  const problems: string[] = [];
+  const outdir = path.resolve(options.outdir);
   // A sibling of the output, so every path relative to a stack folder (the Docker build context) is the same there.
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(outdir), `.${path.basename(outdir)}.synth-`));
@@ -119,7 +140,8 @@ export function synthesizeApp(env: AppEnvironment): SynthResult {
     const stacks: EnvironmentStack[] = [];
     for (const spec of specs) {
       try {
-        stacks.push(new EnvironmentStack(app, spec.name, { spec, platform, allowDestroy: allowDestroy === spec.name, providerVersions }));
+        const props = { spec, platform: options.platform, allowDestroy: options.allowDestroy === spec.name, providerVersions: options.providerVersions };
+        stacks.push(new EnvironmentStack(app, spec.name, props));
       } catch (error) {
         problems.push(`${spec.name}: the settings cannot be built into a stack: ${message(error)}`);
       }
