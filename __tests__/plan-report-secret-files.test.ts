@@ -17,6 +17,16 @@ const planWith = (expressions: Record<string, string>, provider: Record<string, 
   }) as unknown as PlanJson;
 
 describe("secretFilePaths", () => {
+  test("finds the files the stacks' secret_file_* variables name (the stacks read sensitive(file(var.secret_file_...)))", () => {
+    // GIVEN a plan whose stack reads a secret from the file a variable names (and another variable)
+    const plan = {
+      ...planWith({ TLS_KEY: "${sensitive(file(var.secret_file_api_TLS_KEY))}" }),
+      variables: { secret_file_api_TLS_KEY: { value: '/run/secrets/tls ${x}.key' }, api_db_password: { value: "not a path" } },
+    } as unknown as PlanJson;
+    // WHEN listed  THEN the variable's value is the file
+    expect(secretFilePaths(plan)).toEqual(["/run/secrets/tls ${x}.key"]);
+  });
+
   test("finds the files read inside sensitive(...), wherever the configuration holds them, unescaped", () => {
     // GIVEN expressions as the stacks write them, nested in other calls, with escapes, in a provider block,
     // and files read without sensitive(...)

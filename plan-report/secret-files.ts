@@ -1,6 +1,7 @@
 // Secrets the stacks read from files: `sensitive(file("<path>"))` in the configuration. The plan holds their
 // contents only inside values, never as a variable, so the report reads the files to know what to mask.
 import * as fs from "fs";
+import { SECRET_FILE_VARIABLE_PREFIX } from "../spec/secret-file-variable";
 import { PlanInputError, PlanJson } from "./plan-json";
 
 const SENSITIVE_CALL = /\bsensitive\s*\(/g;
@@ -61,11 +62,15 @@ function sensitiveFileArguments(expression: string): string[] {
 }
 
 /**
- * Files the plan's configuration reads as secrets, sorted: the expressions of `terraform show -json` keep
- * cdk.tf.json's strings as written, e.g. `${sensitive(file("/work/secrets/db-password"))}`.
+ * Files the plan reads as secrets, sorted: the values of the stacks' `secret_file_*` variables (the stacks read
+ * `sensitive(file(var.secret_file_...))`), and paths written into the configuration, whose expressions
+ * `terraform show -json` keeps as written, e.g. `${sensitive(file("/work/secrets/db-password"))}`.
  */
 export function secretFilePaths(plan: PlanJson): string[] {
   const paths = new Set<string>();
+  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
+    if (name.startsWith(SECRET_FILE_VARIABLE_PREFIX) && typeof variable?.value === "string") paths.add(variable.value);
+  }
   const visit = (value: unknown): void => {
     if (typeof value === "string") sensitiveFileArguments(value).forEach((file) => paths.add(file));
     else if (typeof value === "object" && value !== null) Object.values(value).forEach(visit);

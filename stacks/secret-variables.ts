@@ -4,7 +4,7 @@
 // variable's literal default, never text inside an expression.
 import { Fn, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentSpec, SecretReference } from "../spec";
+import { EnvironmentSpec, SecretReference, secretFileVariable } from "../spec";
 
 /** Secret expressions of every service, keyed by service name then secret name. */
 export type ServiceSecrets = ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly value: string }>>;
@@ -12,11 +12,6 @@ export type ServiceSecrets = ReadonlyMap<string, ReadonlyArray<{ readonly name: 
 /** The Terraform variable name read from `TF_VAR_<name>`. */
 export function variableName(envSource: string): string {
   return envSource.replace(/^TF_VAR_/, "");
-}
-
-/** The variable naming the file a `file` secret is read from: TF_VAR_<this> overrides the settings path. */
-export function secretFileVariable(serviceName: string, secretName: string): string {
-  return `secret_file_${serviceName}_${secretName}`;
 }
 
 /** A secret read from a file: where the settings put it and the variable that can point elsewhere. */
