@@ -33,7 +33,7 @@ const UNION_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>
   http: { kind: "http", address: "https://state.example/envapi" },
 };
 
-const RECORD_KEY = "HOSTILE";
+const RECORD_KEY = "PLANTED";
 
 function clone<T>(value: T): T {
   return structuredClone(value);
