@@ -89,10 +89,29 @@ describe("main (the synth entry point)", () => {
   });
 
   test.each([
+    ["a service listed twice in base.yaml", "base.yaml", (text: string) => `${text}  - name: api\n    image: { repository: envapi, tag: "0.1.0" }\n`, 'base.yaml: services[1] repeats the name "api" of services[0]'],
+    ["an image reference with a space", "staging.yaml", (text: string) => text.replace("replicas: 2", 'replicas: 2\n    image: { repository: "env api" }'), 'staging: services.api.image.repository "env api" is not an image repository'],
+    ["a newline in an ingress path", "staging.yaml", (text: string) => text.replace("{ host: api.staging.localhost }", '{ host: api.staging.localhost, path: "/a\\n}" }'), 'staging: services.api.ingress.path "/a\\n}" is not a plain path prefix'],
+    ["a quote in a missing secret file's path", "staging.yaml", (text: string) => text.replace("replicas: 2", "replicas: 2\n    secrets: [{ name: KEY, from: { file: '/no/such \"file\"' } }]"), `staging: services.api.secrets.KEY.from.file ${JSON.stringify('/no/such "file"')} does not exist`],
+  ])("%s: exit 1, a message, no stack trace, nothing written", (_what, file, edit, message) => {
+    // GIVEN a copy of the settings with one mistake that used to crash the synth
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    for (const name of fs.readdirSync(DEFAULT_SETTINGS_DIR)) fs.copyFileSync(path.join(DEFAULT_SETTINGS_DIR, name), path.join(dir, name));
+    fs.writeFileSync(path.join(dir, file), edit(fs.readFileSync(path.join(dir, file), "utf8")));
+    // WHEN the app runs  THEN
+    const { status, stderr, written } = runApp({ SETTINGS_DIR: dir });
+    expect(status).toBe(1);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(written).toEqual([]);
+  });
+
+  test.each([
     [{ ENVIRONMENTS: "qa" }, 'qa: unknown environment "qa" (known: dev, prod, staging)'],
     [{ DEPLOY_TARGET: "nomad" }, 'DEPLOY_TARGET "nomad" is not a platform (valid: kubernetes, docker)'],
     [{ ALLOW_DESTROY: "prdo" }, 'ALLOW_DESTROY "prdo" names no environment being synthesized'],
     [{ TF_PROVIDER_VERSIONS: "kubernetes" }, 'TF_PROVIDER_VERSIONS "kubernetes" is not <provider>=<version>'],
+    [{ SETTINGS_DIR: "/nonexistent/settings" }, "/nonexistent/settings: cannot be read as a settings folder (ENOENT; it holds base.yaml and one <environment>.yaml per environment)"],
   ])("bad command-line input %j is refused", (env, message) => {
     const { status, stderr, written } = runApp(env);
     expect(status).toBe(1);

@@ -157,7 +157,7 @@ describe("synthesizeApp", () => {
     const env = { ...NEUTRAL, SETTINGS_DIR: settingsDir, CDKTF_OUTDIR: outdir };
     // WHEN synthesized  THEN env, secret and path are named, nothing is written
     expect(() => synthesizeApp(env)).toThrow(
-      "staging: services.api.secrets.TLS_KEY.from.file /nonexistent/tls.key does not exist (create it, or set TF_VAR_secret_file_api_TLS_KEY to a readable file)",
+      'staging: services.api.secrets.TLS_KEY.from.file "/nonexistent/tls.key" does not exist (create it, or set TF_VAR_secret_file_api_TLS_KEY to a readable file)',
     );
     expect(snapshot(outdir)).toEqual(before);
     // AND only the environments being synthesized are checked

@@ -38,8 +38,13 @@ function readYaml(file: string, problems: string[]): unknown {
 
 /** Environment names: one per `<name>.yaml` file beside base.yaml. */
 export function environmentNames(settingsDir: string = DEFAULT_SETTINGS_DIR): string[] {
-  return fs
-    .readdirSync(settingsDir)
+  let files: string[];
+  try {
+    files = fs.readdirSync(settingsDir);
+  } catch (error) {
+    throw new ConfigError([`${settingsDir}: cannot be read as a settings folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it holds base.yaml and one <environment>.yaml per environment)`]);
+  }
+  return files
     .filter((file) => file.endsWith(".yaml") && file !== BASE_FILE)
     .map((file) => file.slice(0, -".yaml".length))
     .sort();

@@ -50,7 +50,7 @@ function unreadableSecretFiles(specs: readonly EnvironmentSpec[], env: AppEnviro
   return specs.flatMap((spec) =>
     secretFiles(spec).flatMap((file) => {
       const override = env[`TF_VAR_${file.variable}`];
-      const where = override ? `${override} (from TF_VAR_${file.variable})` : file.path;
+      const where = override ? `${JSON.stringify(override)} (from TF_VAR_${file.variable})` : JSON.stringify(file.path);
       try {
         fs.accessSync(override || file.path, fs.constants.R_OK);
         if (fs.statSync(override || file.path).isFile()) return [];
