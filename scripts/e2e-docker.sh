@@ -219,7 +219,7 @@ main() {
   cp -R environments "$SETTINGS"
   for env in "${ENVS[@]}"; do
     patch_settings "$env" "{\"labels\": {\"e2e-run\": \"$RUN_ID\"},
-      \"backend\": {\"kind\": \"local\", \"path\": \"$WORK/state/$env.docker.tfstate\"}}"
+      \"backend\": {\"kind\": \"local\", \"path\": \"$WORK/state/$env.tfstate\"}}"
   done
   CANARY="e2e-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export TF_VAR_api_db_password="$CANARY"

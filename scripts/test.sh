@@ -47,6 +47,9 @@ DEPLOY_TARGET=docker PLAN_STATE_DIR="$WORK/state-docker" CDKTF_OUTDIR="$WORK/syn
 step "assertions on the real plans (jest)"
 npx jest __tests__/stack-plans.test.ts
 
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets"
+npx jest -c jest.e2e.config.js
+
 step "plan report of the real plans"
 npm run --silent plan:report -- --plans "$PLANS_DIR" --out "$WORK/report.md" --json "$WORK/summary.json"
 head -n 20 "$WORK/report.md"
