@@ -172,6 +172,20 @@ describe("synthesizeApp", () => {
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 
+  test("a secret file path that names a folder is reported", () => {
+    // GIVEN staging reading a secret from a folder
+    const settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    for (const file of FILES) fs.copyFileSync(path.join(DEFAULT_SETTINGS_DIR, file), path.join(settingsDir, file));
+    const staging = fs.readFileSync(path.join(settingsDir, "staging.yaml"), "utf8");
+    fs.writeFileSync(path.join(settingsDir, "staging.yaml"), staging.replace("    replicas: 2\n", `    replicas: 2\n    secrets: [{ name: TLS_KEY, from: { file: ${settingsDir} } }]\n`));
+    // WHEN synthesized  THEN
+    expect(() => synthesizeApp({ ...NEUTRAL, SETTINGS_DIR: settingsDir, CDKTF_OUTDIR: path.join(settingsDir, "out") })).toThrow(
+      `staging: services.api.secrets.TLS_KEY.from.file "${settingsDir}" is not a file (point it at a readable file, or set TF_VAR_secret_file_api_TLS_KEY to one)`,
+    );
+    expect(fs.existsSync(path.join(settingsDir, "out"))).toBe(false);
+    fs.rmSync(settingsDir, { recursive: true, force: true });
+  });
+
   test("whatever a construct refuses is a config error naming the environment, and nothing is written", () => {
     // GIVEN a spec that bypassed validation (an image reference with a space)
     const [spec] = loadEnvironments(undefined, { only: ["staging"] });

@@ -76,6 +76,13 @@ describe("settings validation", () => {
     ["unknown backend setting", { dev: { backend: { kind: "s3", bucket: "b-1", key: "k", region: "r", table: "t" } } }, "dev: backend.table is not a known setting (valid here: kind, bucket, key, region)"],
     ["s3 bucket name", { dev: { backend: { kind: "s3", bucket: "My_Bucket", key: "k", region: "r" } } }, 'dev: backend.bucket "My_Bucket" is not an S3 bucket name'],
     ["http backend not a URL", { dev: { backend: { kind: "http", address: "state server" } } }, 'dev: backend.address "state server" is not an http:// or https:// URL'],
+    ["ingress host not a host name", { dev: api({ ingress: { host: "api_dev.localhost" } }) }, 'dev: services.api.ingress.host "api_dev.localhost" is not a valid host name (DNS-1123 subdomain'],
+    ["kube config path with a newline", { dev: { target: { kubernetes: { configPath: "~/.kube/config\nx" } } } }, 'dev: target.kubernetes.configPath "~/.kube/config\\nx" is not a file path'],
+    ["s3 key starting with a slash", { dev: { backend: { kind: "s3", bucket: "state", key: "/envapi", region: "r" } } }, 'dev: backend.key "/envapi" is not a state key'],
+    ["s3 region with a space", { dev: { backend: { kind: "s3", bucket: "state", key: "k", region: "eu west" } } }, 'dev: backend.region "eu west" is not a region name'],
+    ["local state path with a newline", { dev: { backend: { kind: "local", path: "state\n.tfstate" } } }, 'dev: backend.path "state\\n.tfstate" contains a control character'],
+    ["config value with a NUL", { dev: api({ config: { GREETING: "a\u0000b" } }) }, 'dev: services.api.config.GREETING "a\\u0000b" contains a NUL character, which no environment variable can hold'],
+    ["secret file path with a newline", { dev: api({ secrets: [{ name: "DB_PASSWORD", from: { env: null, file: "a\nb" } }] }) }, 'dev: services.api.secrets.DB_PASSWORD.from.file "a\\nb" contains a control character'],
     // sizes
     ["ConfigMap over 1 MiB", { dev: api({ config: { BIG: "x".repeat(1024 * 1024) } }) }, "dev: services.api.config holds 1048656 bytes, more than a ConfigMap can (1048576 bytes"],
     ["pod quota below the worst case", { prod: { quota: { pods: 12 } } }, "prod: quota.pods 12 is below the 13 pods the services can run at once (api 13 (10 at the autoscaling maximum, plus 3 surge)): raise quota.pods or lower replicas"],
@@ -83,6 +90,7 @@ describe("settings validation", () => {
     ["token marker", { dev: api({ config: { GREETING: "${TfToken[TOKEN.1]}" } }) }, 'dev: services.api.config.GREETING holds "TfToken[", which cdktf reserves for Terraform expressions'],
     // the state location across environments and platforms
     ["shared S3 state", { dev: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } }, prod: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } } }, "prod: backend keeps its kubernetes state in s3://state/envapi/kubernetes, which dev on kubernetes uses too"],
+    ["shared HTTP state", { dev: { backend: { kind: "http", address: "https://state.example/envapi" } }, prod: { backend: { kind: "http", address: "https://state.example/envapi" } } }, "prod: backend keeps its kubernetes state in https://state.example/envapi/kubernetes, which dev on kubernetes uses too"],
     ["shared local state file", { dev: { backend: { kind: "local", path: "/srv/state.tfstate" } }, staging: { backend: { kind: "local", path: "/srv/state.tfstate" } } }, "staging: backend keeps its kubernetes state in local file /srv/state.kubernetes.tfstate, which dev on kubernetes uses too"],
   ])("%s", (_rule, patches, message) => {
     // GIVEN the real settings with one mistake  WHEN validated  THEN the message names env, path, value and what is valid
