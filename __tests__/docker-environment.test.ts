@@ -40,7 +40,7 @@ describe("EnvironmentStack (docker)", () => {
     expect(containers["envapi-staging-api-1"].healthcheck).toEqual({
       test: ["CMD", "/app", "healthcheck", "--url", "http://127.0.0.1:8080/readyz"],
       interval: "5s",
-      timeout: "1s",
+      timeout: "5s",
       retries: 3,
       start_period: "1m0s",
     });

@@ -42,7 +42,7 @@ describe("HardenedContainer", () => {
       restart: "unless-stopped",
       must_run: true,
       wait: true,
-      wait_timeout: 60,
+      wait_timeout: 120,
       labels: [{ label: "environment", value: "test" }],
     });
     const [container] = containers(json);

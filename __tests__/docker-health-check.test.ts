@@ -6,7 +6,7 @@ describe("HealthCheck", () => {
     expect(HealthCheck.exec(["/app", "healthcheck"]).render()).toEqual({
       test: ["CMD", "/app", "healthcheck"],
       interval: "10s",
-      timeout: "1s",
+      timeout: "5s",
       retries: 3,
       startPeriod: "0s",
       startInterval: undefined,

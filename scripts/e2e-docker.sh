@@ -10,6 +10,8 @@
 #                         bounded too; a cold toolchain build has its own limit of 40 minutes)
 #        E2E_KEEP=1       leave the environments running at the end instead of destroying them
 #        E2E_WORK_DIR     settings copy, state, plans and logs (default: a new directory under $TMPDIR)
+#        E2E_CPU_HOG=N    N busy loops in a container beside the test's (bounded by E2E_TIMEOUT): the load of an
+#                         image build on the same engine, which is what starves a container of CPU
 #
 # The environments run from a copy of environments/ (SETTINGS_DIR) whose only differences are the state
 # location (in the work dir, never .state/) and an `e2e-run` label on everything, which is how leftovers of an
@@ -26,6 +28,7 @@ SETTINGS="$WORK/settings"
 OUT="cdktf.out/e2e-docker"
 LOGS="$WORK/logs"
 RUN_ID="run-$(date +%s)-$$"
+HOG="envapi-e2e-cpu-hog-$$"
 ENVS=(staging dev)
 
 PASSED=0
@@ -170,6 +173,7 @@ leftovers() { # leftovers ENV: what of ENV is still on the Docker host
 
 cleanup() {
   local rc=$? env
+  docker rm -f "$HOG" >/dev/null 2>&1 || true
   if [ "${E2E_KEEP:-0}" = 1 ]; then
     log "E2E_KEEP=1: leaving the environments running (settings: $SETTINGS; remove with label e2e-run=$RUN_ID)"
   else
@@ -214,6 +218,13 @@ main() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$env]}") 2>/dev/null || die "port ${PORT[$env]} on 127.0.0.1 is in use"
   done
   trap cleanup EXIT
+  if [ "${E2E_CPU_HOG:-0}" -gt 0 ]; then
+    # A sibling container with Docker's default CPU weight (1024), as an image build is: host processes sit in
+    # another cgroup and barely touch the weight a container gets among its siblings.
+    log "E2E_CPU_HOG=$E2E_CPU_HOG: $E2E_CPU_HOG busy loops in container $HOG, for at most ${E2E_TIMEOUT:-900} s"
+    docker run -d --rm --name "$HOG" --label "e2e-run=$RUN_ID" --network none "${BUILDER_IMAGE:-golang:1.26}" \
+      sh -c "for i in \$(seq $E2E_CPU_HOG); do timeout ${E2E_TIMEOUT:-900} sh -c 'while :; do :; done' & done; wait" >/dev/null
+  fi
   rm -rf "$OUT" # its stacks remember the previous run's state location
 
   cp -R environments "$SETTINGS"

@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import {
   BuiltImage,
   ContainerService,
+  DEFAULT_TIMEOUT_SECONDS,
   HealthCheck,
   IngressProxy,
   IsolatedNetwork,
@@ -52,7 +53,8 @@ const healthCheck = (service: ServiceSettings) => {
   const { readiness, startup } = service.probes;
   return HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${service.port}${readiness.path}`], {
     intervalSeconds: readiness.periodSeconds,
-    timeoutSeconds: readiness.timeoutSeconds,
+    // The readiness probe's timeout is for an HTTP answer; this check also starts a process in the container.
+    timeoutSeconds: Math.max(readiness.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS),
     retries: readiness.failureThreshold,
     startPeriodSeconds: startup.initialDelaySeconds + startup.periodSeconds * startup.failureThreshold,
   });

@@ -59,7 +59,7 @@ export interface HardenedContainerProps {
   readonly resources?: ContainerResources;
   /** The health check; `apply` waits until it passes. */
   readonly healthCheck: HealthCheck;
-  /** Seconds `apply` waits for the container to become healthy. @default 60 */
+  /** Seconds `apply` waits for the container to become healthy (on a busy host, beside an image build, it is slow). @default 120 */
   readonly waitTimeoutSeconds?: number;
   /** Seconds between SIGTERM and SIGKILL when the container is stopped. @default 10 */
   readonly stopTimeoutSeconds?: number;
@@ -157,7 +157,7 @@ export class HardenedContainer extends Construct {
       restart: "unless-stopped",
       mustRun: true,
       wait: true,
-      waitTimeout: props.waitTimeoutSeconds ?? 60,
+      waitTimeout: props.waitTimeoutSeconds ?? 120,
       stopTimeout: props.stopTimeoutSeconds ?? 10,
       destroyGraceSeconds: props.stopTimeoutSeconds ?? 10,
       // The files are in place before the container starts, and a new version of them means a new container.

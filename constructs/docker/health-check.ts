@@ -6,7 +6,11 @@ import { ContainerHealthcheck } from "@cdktf/provider-docker/lib/container";
 export interface HealthCheckOptions {
   /** Seconds between checks once the container has started. @default 10 */
   readonly intervalSeconds?: number;
-  /** Seconds before one check counts as failed. @default 1 */
+  /**
+   * Seconds before one check counts as failed. The check is a process started in the container, which on a busy
+   * host (an image build beside it, a container weighted by a small CPU request) takes seconds to start.
+   * @default 5
+   */
   readonly timeoutSeconds?: number;
   /** Consecutive failures before the container counts as unhealthy. @default 3 */
   readonly retries?: number;
@@ -15,6 +19,9 @@ export interface HealthCheckOptions {
   /** Seconds between checks during the start period (Docker 25 and later; older engines ignore it). @default - the interval */
   readonly startIntervalSeconds?: number;
 }
+
+/** The default timeout of one check (see HealthCheckOptions.timeoutSeconds). */
+export const DEFAULT_TIMEOUT_SECONDS = 5;
 
 export class HealthCheck {
   /** Runs `command` (an argument vector, no shell) inside the container; exit 0 is healthy. */
@@ -33,7 +40,7 @@ export class HealthCheck {
     return {
       test: ["CMD", ...this.command],
       interval: goDuration(this.options.intervalSeconds ?? 10),
-      timeout: goDuration(this.options.timeoutSeconds ?? 1),
+      timeout: goDuration(this.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       retries: this.options.retries ?? 3,
       startPeriod: goDuration(this.options.startPeriodSeconds ?? 0),
       startInterval: this.options.startIntervalSeconds === undefined ? undefined : goDuration(this.options.startIntervalSeconds),
