@@ -1,6 +1,6 @@
 // Shared test helpers: the real settings, layered, with a patch applied to one environment.
 import { App, Testing } from "cdktf";
-import { deepMerge, EnvironmentSpec, layeredSettings, loadEnvironments, validateEnvironments } from "../spec";
+import { deepMerge, Environment, layeredSettings, loadEnvironments, validateEnvironments } from "../settings";
 import { EnvironmentStack, EnvironmentStackProps } from "../stacks";
 
 /** Layered raw settings of every environment, with `patches[env]` merged over that environment. */
@@ -19,12 +19,12 @@ export function problemsWith(patches: Readonly<Record<string, unknown>>): string
 }
 
 /** Specs of the real settings. */
-export function realSpecs(): EnvironmentSpec[] {
+export function realSpecs(): Environment[] {
   return loadEnvironments();
 }
 
 /** The synthesized Terraform JSON of a stack built for `spec`. */
-export function synthStack(spec: EnvironmentSpec, props: Partial<EnvironmentStackProps> = {}): TerraformJson {
+export function synthStack(spec: Environment, props: Partial<EnvironmentStackProps> = {}): TerraformJson {
   const app: App = Testing.app();
   const stack = new EnvironmentStack(app, spec.name, { spec, ...props });
   return JSON.parse(Testing.synth(stack)) as TerraformJson;

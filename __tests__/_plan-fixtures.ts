@@ -1,6 +1,6 @@
 // The recorded plans of __tests__/fixtures/plans/ (scripts/record-plan-fixtures.sh) as the report reads them.
 import * as path from "path";
-import { layeredSettings, loadEnvironments } from "../spec";
+import { layeredSettings, loadEnvironments } from "../settings";
 import { buildReport, diffEnvironments, PlanReport, readPlanDir, StackPlan } from "../plan-report";
 
 export const FIXTURES = path.join(__dirname, "fixtures", "plans");

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { backendOf, BackendConfig, forgetOtherTargetBackend } from "../stacks";
+import { backendOf, BackendConfig } from "../settings";
+import { forgetOtherTargetBackend } from "../terraform/backend-record";
 import { realSpecs } from "./_helpers";
 
 const folders: string[] = [];

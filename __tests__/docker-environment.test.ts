@@ -1,14 +1,14 @@
 // The real environments rendered for Docker: what each becomes, and the invariants over every container.
 import * as path from "path";
 import { Testing } from "cdktf";
-import { EnvironmentSpec } from "../spec";
+import { Environment } from "../settings";
 import { EnvironmentStack } from "../stacks";
 import { realSpecs, resourcesOfType, synthStack, TerraformJson } from "./_helpers";
 
 const specs = realSpecs();
-const spec = (name: string): EnvironmentSpec => specs.find((candidate) => candidate.name === name) as EnvironmentSpec;
-const onDocker = (s: EnvironmentSpec, allowDestroy = false): TerraformJson => synthStack(s, { platform: "docker", allowDestroy });
-const withCanary = (s: EnvironmentSpec, weight: number): EnvironmentSpec => ({
+const spec = (name: string): Environment => specs.find((candidate) => candidate.name === name) as Environment;
+const onDocker = (s: Environment, allowDestroy = false): TerraformJson => synthStack(s, { platform: "docker", allowDestroy });
+const withCanary = (s: Environment, weight: number): Environment => ({
   ...s,
   services: s.services.map((service) => ({ ...service, grayRelease: { ...service.grayRelease, canaryWeight: weight } })),
 });

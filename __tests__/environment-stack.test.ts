@@ -1,9 +1,9 @@
 // The three real stacks: a snapshot each, plus assertions that pin what the snapshot alone would not.
-import { EnvironmentSpec } from "../spec";
+import { Environment } from "../settings";
 import { realSpecs, resourcesOfType, synthStack } from "./_helpers";
 
 const specs = realSpecs();
-const spec = (name: string): EnvironmentSpec => specs.find((candidate) => candidate.name === name) as EnvironmentSpec;
+const spec = (name: string): Environment => specs.find((candidate) => candidate.name === name) as Environment;
 
 describe("EnvironmentStack (kubernetes)", () => {
   test.each(["dev", "staging", "prod"])("%s matches its snapshot", (name) => {
@@ -54,7 +54,7 @@ describe("EnvironmentStack (kubernetes)", () => {
   ])("gray release step %i%% in staging shows the replica split", (weight, stable, canary) => {
     // GIVEN staging (2 replicas, canary tag 0.2.0) at a canary weight
     const base = spec("staging");
-    const stepped: EnvironmentSpec = {
+    const stepped: Environment = {
       ...base,
       services: base.services.map((s) => ({ ...s, grayRelease: { ...s.grayRelease, canaryWeight: weight } })),
     };

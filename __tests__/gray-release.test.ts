@@ -1,4 +1,4 @@
-import { splitReplicas } from "../spec";
+import { splitReplicas } from "../model/gray-release";
 
 describe("splitReplicas", () => {
   test.each([

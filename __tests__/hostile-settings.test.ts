@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, environmentSchema, EnvironmentSpec, layeredSettings, PLATFORMS, validateEnvironments } from "../spec";
+import { ConfigError, environmentSchema, Environment, layeredSettings, PLATFORMS, validateEnvironments } from "../settings";
 import { escapeTemplate, writeStacks } from "../stacks";
 import { evaluatedStrings, HOSTILE_VALUES, LIVE_TEMPLATE, stringFields } from "./_hostile-settings";
 
@@ -11,7 +11,7 @@ const settings = layeredSettings();
 const fields = stringFields(environmentSchema);
 
 /** The specs with `staging` replaced by `document`, or the config error's problems. */
-function validateWith(document: unknown): EnvironmentSpec[] | ConfigError {
+function validateWith(document: unknown): Environment[] | ConfigError {
   try {
     return validateEnvironments(new Map([...settings, ["staging", document]]));
   } catch (error) {

@@ -1,4 +1,4 @@
-import { deepMerge } from "../spec";
+import { deepMerge } from "../settings";
 
 describe("deepMerge", () => {
   test("objects merge key by key and the inputs are not changed", () => {

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_SETTINGS_DIR } from "../spec";
+import { DEFAULT_SETTINGS_DIR } from "../settings";
 
 const root = path.resolve(__dirname, "..");
 

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { DEFAULT_SETTINGS_DIR, layeredSettings } from "../spec";
+import { DEFAULT_SETTINGS_DIR, layeredSettings } from "../settings";
 import { diffEnvironments, flattenSettings } from "../plan-report";
 
 describe("flattenSettings", () => {

@@ -1,4 +1,4 @@
-import { isQuantity, parseQuantity, suggestQuantity } from "../spec";
+import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
 
 describe("quantities", () => {
   test.each(["250m", "1", "0.5", "512Mi", "1Gi", "1e3", "100k"])("%s is a quantity", (value) => expect(isQuantity(value)).toBe(true));

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../spec";
+import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../settings";
 import { synthesizeApp, writeStacks } from "../stacks";
 import { HOSTILE_VALUES } from "./_hostile-settings";
 

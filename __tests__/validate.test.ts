@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments, validateEnvironments, ValidateOptions } from "../spec";
+import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments, validateEnvironments, ValidateOptions } from "../settings";
 import { patchedSettings, problemsWith } from "./_helpers";
 
 function validationProblems(layered: Map<string, unknown>, options: ValidateOptions): string[] {

@@ -2,9 +2,9 @@
 // JSON summary) from the plans of every stack. See docs/plan-review.md.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../spec";
+import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../settings";
 import { diffEnvironments, EnvironmentDiff } from "./environment-diff";
-import { layeredSettings } from "../spec";
+import { layeredSettings } from "../settings";
 import { PlanInputError } from "./plan-json";
 import { buildReport, reportSummaryJson, ReportSummaryJson } from "./plan-report";
 import { PlanFiles, readPlanDir } from "./read-plan-dir";

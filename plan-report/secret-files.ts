@@ -1,7 +1,7 @@
 // Secrets the stacks read from files: `sensitive(file("<path>"))` in the configuration. The plan holds their
 // contents only inside values, never as a variable, so the report reads the files to know what to mask.
 import * as fs from "fs";
-import { SECRET_FILE_VARIABLE_PREFIX } from "../spec/secret-file-variable";
+import { SECRET_FILE_VARIABLE_PREFIX } from "../settings/secret-file-variable";
 import { PlanInputError, PlanJson } from "./plan-json";
 
 const SENSITIVE_CALL = /\bsensitive\s*\(/g;

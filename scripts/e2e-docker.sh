@@ -68,7 +68,7 @@ patch_settings() {
     const fs = require("fs");
     const { parse, stringify } = require("yaml");
     const { outputFiles } = require("esbuild").buildSync({
-      entryPoints: ["spec/layering.ts"], bundle: true, platform: "node", format: "cjs", write: false,
+      entryPoints: ["settings/layering.ts"], bundle: true, platform: "node", format: "cjs", write: false,
     });
     const m = { exports: {} };
     new Function("module", "exports", "require", outputFiles[0].text)(m, m.exports, require);

@@ -289,7 +289,7 @@ expect "staging pods replaced by the rollout (none of the old pods left)" "" "${
 expect_no_changes staging "after the setting change"
 
 # --------------------------------------------------------------------------
-# 4. gray release 0 -> 5 -> 25 -> 100 (-> 0): replicas split as spec/gray-release.ts says for 2 replicas;
+# 4. gray release 0 -> 5 -> 25 -> 100 (-> 0): replicas split as model/gray-release.ts says for 2 replicas;
 #    autoscaling pauses while a canary runs
 # --------------------------------------------------------------------------
 # weight | stable | canary | HPA     (at 100% there is no stable Deployment at all: see web-service.ts)

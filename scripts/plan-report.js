@@ -5,6 +5,6 @@ const path = require("path");
 const { ensureBundle, root } = require("./_bundle");
 
 const outfile = path.join("dist", "plan-report.js");
-ensureBundle({ entryPoint: path.join("plan-report", "cli.ts"), outfile, sources: ["plan-report", "spec", "package-lock.json"] }).then(() => {
+ensureBundle({ entryPoint: path.join("plan-report", "cli.ts"), outfile, sources: ["plan-report", "settings", "model", "package-lock.json"] }).then(() => {
   process.exitCode = require(path.join(root, outfile)).main(process.argv.slice(2));
 });

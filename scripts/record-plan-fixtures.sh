@@ -57,12 +57,12 @@ mkdir -p "$WORK/settings-before" "$WORK/settings-after"
 cp environments/*.yaml "$WORK/settings-before/"
 cp environments/*.yaml "$WORK/settings-after/"
 node - "$WORK/settings-after" <<'EOF'
-// Merges each patch over one environment file the way the settings layer (spec/layering.ts deepMerge).
+// Merges each patch over one environment file the way the settings layer (settings/layering.ts deepMerge).
 const fs = require("fs");
 const path = require("path");
 const { buildSync } = require("esbuild");
 const { parse, stringify } = require("yaml");
-const bundle = buildSync({ entryPoints: ["spec/layering.ts"], bundle: true, platform: "node", format: "cjs", write: false });
+const bundle = buildSync({ entryPoints: ["settings/layering.ts"], bundle: true, platform: "node", format: "cjs", write: false });
 const layering = { exports: {} };
 new Function("module", "exports", "require", bundle.outputFiles[0].text)(layering, layering.exports, require);
 const patches = {

@@ -12,7 +12,7 @@ const { patches } = require("./_synth-patches");
 
 const outfile = path.join("dist", "main.js");
 const entry = path.join(root, outfile);
-const sources = ["main.ts", "spec", "constructs", "stacks", "package-lock.json"].concat(
+const sources = ["main.ts", "settings", "model", "terraform", "images", "constructs", "stacks", "package-lock.json"].concat(
   ["_bundle.js", "_synth-patches.js", "_deferred-stack-trace.js"].map((name) => path.join("scripts", name)),
 );
 

@@ -15,8 +15,9 @@ import {
   ProxyImage,
   ProxyRoute,
 } from "../constructs/docker";
-import { DEFAULT_SETTINGS_DIR, EnvironmentSpec, ServiceSettings } from "../spec";
-import { hashBuildContext } from "./_build-context";
+import { DEFAULT_SETTINGS_DIR, Environment, ServiceSettings } from "../settings";
+import { hashBuildContext } from "../images/build-context";
+import { APP_VARIABLES } from "../model/app-contract";
 import { ServiceSecrets } from "./secret-variables";
 
 /** The API's build context: where Terraform finds it, and its fingerprint. */
@@ -29,7 +30,7 @@ export interface AppSource {
 
 export interface DockerEnvironmentProps {
   /** The validated environment. */
-  readonly spec: EnvironmentSpec;
+  readonly spec: Environment;
   /** Secret expressions per service. */
   readonly secrets: ServiceSecrets;
   /** Refuse `destroy` of the environment's networks. */
@@ -90,7 +91,7 @@ export class DockerEnvironment extends Construct {
         replicas: service.replicas,
         resources: service.resources,
         healthCheck: healthCheck(service),
-        config: { ...service.config, APP_ENV: spec.name },
+        config: { ...service.config, [APP_VARIABLES.environment]: spec.name },
         secrets: props.secrets.get(service.name) ?? [],
         grayRelease:
           canaryTag !== undefined && canaryWeight > 0

@@ -3,17 +3,17 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Aspects, HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { backendOf, EnvironmentSpec, Platform } from "../spec";
+import { backendOf, Environment, Platform } from "../settings";
 import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
 import { LiteralStrings } from "./literal-strings";
 import { secretValues } from "./secret-variables";
 
-export { backendOf, type BackendConfig, type Platform } from "../spec";
+export { backendOf, type BackendConfig, type Platform } from "../settings";
 
 export interface EnvironmentStackProps {
   /** The validated environment. */
-  readonly spec: EnvironmentSpec;
+  readonly spec: Environment;
   /** Where to deploy. @default - the environment's `target.platform` */
   readonly platform?: Platform;
   /** Lift `prevent_destroy` of a protected environment, so `destroy` can run. @default false */
@@ -23,7 +23,7 @@ export interface EnvironmentStackProps {
 }
 
 export class EnvironmentStack extends TerraformStack {
-  readonly spec: EnvironmentSpec;
+  readonly spec: Environment;
   readonly platform: Platform;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {

@@ -1,4 +1,3 @@
-export * from "./backend-record";
 export * from "./docker-environment";
 export * from "./environment-stack";
 export * from "./kubernetes-environment";

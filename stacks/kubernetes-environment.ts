@@ -1,12 +1,13 @@
 // Renders a validated environment spec as Kubernetes constructs.
 import { Construct } from "constructs";
+import { appEnvironment } from "../model/app-contract";
 import { IsolatedNamespace, Probe, WebService } from "../constructs/kubernetes";
-import { EnvironmentSpec, ProbeSettings } from "../spec";
+import { Environment, ProbeSettings } from "../settings";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
   /** The validated environment. */
-  readonly spec: EnvironmentSpec;
+  readonly spec: Environment;
   /** Secret expressions per service. */
   readonly secrets: ServiceSecrets;
   /** Refuse `destroy` of the namespace-level resources. */
@@ -44,9 +45,7 @@ export class KubernetesEnvironment extends Construct {
         },
         config: {
           ...service.config,
-          APP_ENV: spec.name,
-          PORT: String(service.port),
-          SECRET_NAMES: secrets.map((secret) => secret.name).join(","),
+          ...appEnvironment({ environment: spec.name, port: service.port, secretNames: secrets.map((secret) => secret.name) }),
         },
         secrets,
         ingress: service.ingress,

@@ -4,7 +4,7 @@
 // variable's literal default, never text inside an expression.
 import { Fn, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentSpec, SecretReference, secretFileVariable } from "../spec";
+import { Environment, SecretReference, secretFileVariable } from "../settings";
 
 /** Secret expressions of every service, keyed by service name then secret name. */
 export type ServiceSecrets = ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly value: string }>>;
@@ -25,7 +25,7 @@ export interface SecretFileSource {
 }
 
 /** Every file-sourced secret of `spec`. */
-export function secretFiles(spec: EnvironmentSpec): SecretFileSource[] {
+export function secretFiles(spec: Environment): SecretFileSource[] {
   return spec.services.flatMap((service) =>
     service.secrets.flatMap((secret) =>
       secret.from?.file === undefined ? [] : [{ service: service.name, secret, path: secret.from.file, variable: secretFileVariable(service.name, secret.name) }],
@@ -33,7 +33,7 @@ export function secretFiles(spec: EnvironmentSpec): SecretFileSource[] {
   );
 }
 
-export function secretValues(scope: Construct, spec: EnvironmentSpec): ServiceSecrets {
+export function secretValues(scope: Construct, spec: Environment): ServiceSecrets {
   const variables = new Map<string, TerraformVariable>();
   const variable = (name: string, description: string) => {
     let existing = variables.get(name);

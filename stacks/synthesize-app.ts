@@ -5,8 +5,8 @@
 import { App } from "cdktf";
 import * as fs from "fs";
 import * as path from "path";
-import { backendOf, ConfigError, EnvironmentSpec, loadEnvironments, Platform, PLATFORMS } from "../spec";
-import { forgetOtherTargetBackend } from "./backend-record";
+import { backendOf, ConfigError, Environment, loadEnvironments, Platform, PLATFORMS } from "../settings";
+import { forgetOtherTargetBackend } from "../terraform/backend-record";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles } from "./secret-variables";
 
@@ -46,7 +46,7 @@ function parseProviderVersions(value: string, problems: string[]): Record<string
  * Each file-sourced secret's file must be readable before Terraform runs: the one TF_VAR_secret_file_* names (a
  * plan-only run points it at a throwaway file) or else the settings path. Its content is never read here.
  */
-function unreadableSecretFiles(specs: readonly EnvironmentSpec[], env: AppEnvironment): string[] {
+function unreadableSecretFiles(specs: readonly Environment[], env: AppEnvironment): string[] {
   return specs.flatMap((spec) =>
     secretFiles(spec).flatMap((file) => {
       const override = env[`TF_VAR_${file.variable}`];
@@ -129,7 +129,7 @@ export interface WriteStacksOptions {
  * Builds and synthesizes one stack per validated environment into `options.outdir`, all or nothing. Whatever goes
  * wrong while building or synthesizing is a ConfigError naming the environment, and the output is left as it was.
  */
-export function writeStacks(specs: readonly EnvironmentSpec[], options: WriteStacksOptions): SynthResult {
+export function writeStacks(specs: readonly Environment[], options: WriteStacksOptions): SynthResult {
   const problems: string[] = [];
   const outdir = path.resolve(options.outdir);
   // A sibling of the output, so every path relative to a stack folder (the Docker build context) is the same there.

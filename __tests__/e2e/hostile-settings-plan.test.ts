@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { ConfigError, deepMerge, environmentSchema, layeredSettings, validateEnvironments } from "../../spec";
+import { ConfigError, deepMerge, environmentSchema, layeredSettings, validateEnvironments } from "../../settings";
 import { HOSTILE_VALUES, stringFields } from "../_hostile-settings";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -2,7 +2,8 @@
 // during a gray release. It renders no proxy itself; `upstreams` tells an IngressProxy where to send traffic
 // and with which weights, so the canary gets its share of requests whatever the replica counts are.
 import { Construct } from "constructs";
-import { splitReplicas } from "../../spec/gray-release";
+import { appEnvironment, DEFAULT_SECRETS_DIRECTORY } from "../../model/app-contract";
+import { splitReplicas } from "../../model/gray-release";
 import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
@@ -86,7 +87,7 @@ export class ContainerService extends Construct {
     super(scope, id);
     const port = props.port ?? 8080;
     const prefix = props.namePrefix ?? `${props.network.name}-${id}`;
-    const secretsDirectory = props.secretsDirectory ?? "/run/secrets";
+    const secretsDirectory = props.secretsDirectory ?? DEFAULT_SECRETS_DIRECTORY;
     const secrets = props.secrets ?? [];
     const weight = props.grayRelease?.weight ?? 0;
     const split = splitReplicas(props.replicas ?? 1, weight);
@@ -94,12 +95,7 @@ export class ContainerService extends Construct {
     const healthCheck =
       props.healthCheck ??
       HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}/readyz`], { intervalSeconds: 5, retries: 3 });
-    const env = {
-      ...(props.config ?? {}),
-      PORT: String(port),
-      SECRETS_DIR: secretsDirectory,
-      SECRET_NAMES: secrets.map((secret) => secret.name).join(","),
-    };
+    const env = { ...(props.config ?? {}), ...appEnvironment({ port, secretsDirectory, secretNames: secrets.map((secret) => secret.name) }) };
 
     // One volume of secret files for the service, mounted read-only by every replica of both tracks.
     const secretFiles =

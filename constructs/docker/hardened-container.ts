@@ -4,13 +4,13 @@
 // read-only; an image never holds them.
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
-import { parseQuantity } from "../../spec/quantity";
+import { parseQuantity } from "../../model/quantity";
 import { labelBlocks } from "./_labels";
 import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { HealthCheck } from "./health-check";
 import { IsolatedNetwork } from "./isolated-network";
-import { ResourceAmounts } from "../resource-amounts";
+import { ResourceAmounts } from "../../model/resource-amounts";
 
 /** Requests become the container's CPU weight; limits are enforced by the kernel. */
 export interface ContainerResources {

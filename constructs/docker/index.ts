@@ -7,4 +7,4 @@ export * from "./hardened-container";
 export * from "./health-check";
 export * from "./ingress-proxy";
 export * from "./isolated-network";
-export * from "../resource-amounts";
+export * from "../../model/resource-amounts";

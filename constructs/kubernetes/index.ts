@@ -1,4 +1,4 @@
 export * from "./isolated-namespace";
 export * from "./probe";
 export * from "./web-service";
-export * from "../resource-amounts";
+export * from "../../model/resource-amounts";

@@ -5,7 +5,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { Construct } from "constructs";
-import { ResourceAmounts } from "../resource-amounts";
+import { ResourceAmounts } from "../../model/resource-amounts";
 
 /** Requests and limits of a container (or a namespace's defaults for them). */
 export interface ContainerResources {

@@ -9,7 +9,7 @@ import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
-import { splitReplicas } from "../../spec/gray-release";
+import { splitReplicas } from "../../model/gray-release";
 import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
 import { Probe } from "./probe";
 

@@ -1,7 +1,8 @@
 // Validation of layered settings: schema rules per environment, rules that need the environment's name,
 // and rules across environments. All problems are collected and reported together.
 import { z } from "zod";
-import { splitReplicas } from "./gray-release";
+import { appEnvironment } from "../model/app-contract";
+import { splitReplicas } from "../model/gray-release";
 import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./settings-schema";
 import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
 
@@ -12,7 +13,7 @@ const TOKEN_MARKER = "TfToken[";
 const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
 
 /** A validated environment: its name plus its layered, typed settings. */
-export interface EnvironmentSpec extends EnvironmentSettings {
+export interface Environment extends EnvironmentSettings {
   /** Environment name (the stack name), e.g. "staging". */
   readonly name: string;
 }
@@ -147,7 +148,7 @@ function issueMessage(issue: z.ZodIssue): string {
 }
 
 /** Rules that depend on which environment this is and on the platform it deploys to. */
-function environmentRules(spec: EnvironmentSpec, platform: Platform): string[] {
+function environmentRules(spec: Environment, platform: Platform): string[] {
   const problems: string[] = [];
   for (const service of spec.services) {
     const at = `${spec.name}: services.${service.name}`;
@@ -185,15 +186,15 @@ function environmentRules(spec: EnvironmentSpec, platform: Platform): string[] {
 }
 
 /** The ConfigMap a service gets: its config plus the app's environment contract. */
-function configMapData(spec: EnvironmentSpec, service: EnvironmentSpec["services"][number]): Record<string, string> {
-  return { ...service.config, APP_ENV: spec.name, PORT: String(service.port), SECRET_NAMES: service.secrets.map((secret) => secret.name).join(",") };
+function configMapData(spec: Environment, service: Environment["services"][number]): Record<string, string> {
+  return { ...service.config, ...appEnvironment({ environment: spec.name, port: service.port, secretNames: service.secrets.map((secret) => secret.name) }) };
 }
 
 /**
  * The most pods the environment's services can run at once must fit the pod quota: each service at its autoscaling
  * maximum (or its replicas), split with its canary, plus the rolling update's surge of 25% per Deployment.
  */
-function podQuotaRule(spec: EnvironmentSpec): string[] {
+function podQuotaRule(spec: Environment): string[] {
   const surge = (replicas: number) => Math.ceil(replicas / 4);
   const parts = spec.services.map((service) => {
     const { canaryTag, canaryWeight } = service.grayRelease;
@@ -212,7 +213,7 @@ function podQuotaRule(spec: EnvironmentSpec): string[] {
 }
 
 /** Rules across environments: nothing that routes or isolates may be shared. */
-function crossEnvironmentRules(specs: readonly EnvironmentSpec[]): string[] {
+function crossEnvironmentRules(specs: readonly Environment[]): string[] {
   const problems: string[] = [];
   const claim = (owners: Map<string, string>, key: string, owner: string, describeClash: (other: string) => string) => {
     const other = owners.get(key);
@@ -249,9 +250,9 @@ export interface ValidateOptions {
  * Validates the layered settings of every environment (name → merged raw settings).
  * Returns the typed specs, or throws one ConfigError listing every problem found.
  */
-export function validateEnvironments(layered: ReadonlyMap<string, unknown>, options: ValidateOptions = {}): EnvironmentSpec[] {
+export function validateEnvironments(layered: ReadonlyMap<string, unknown>, options: ValidateOptions = {}): Environment[] {
   const problems: string[] = [];
-  const specs: EnvironmentSpec[] = [];
+  const specs: Environment[] = [];
   for (const [name, raw] of layered) {
     const nameCheck = z.string().regex(/^[a-z][a-z0-9-]*$/).safeParse(name);
     if (!nameCheck.success) {
@@ -268,7 +269,7 @@ export function validateEnvironments(layered: ReadonlyMap<string, unknown>, opti
       problems.push(...parsed.error.issues.flatMap((issue) => formatIssue(name, raw, issue)));
       continue;
     }
-    const spec: EnvironmentSpec = { ...parsed.data, name };
+    const spec: Environment = { ...parsed.data, name };
     problems.push(...environmentRules(spec, options.platform ?? spec.target.platform));
     specs.push(spec);
   }

@@ -4,10 +4,10 @@ import * as path from "path";
 import { parse } from "yaml";
 import { deepMerge } from "./layering";
 import { Platform } from "./state-backend";
-import { ConfigError, EnvironmentSpec, pathSegment, validateEnvironments } from "./validate";
+import { ConfigError, Environment, pathSegment, validateEnvironments } from "./validate";
 
 function projectRoot(start: string): string {
-  // Works from the sources (spec/) and from the compiled output (dist/spec/).
+  // Works from the sources (settings/) and from the compiled output (dist/settings/).
   for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, "cdktf.json"))) return dir;
   }
@@ -117,7 +117,7 @@ function unsetPerEnvironment(file: string, override: unknown, merged: unknown): 
  * Loads, layers and validates every environment in `settingsDir`.
  * Relative secret file paths are resolved against the project root (the settings folder's parent).
  */
-export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, options: LoadOptions = {}): EnvironmentSpec[] {
+export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, options: LoadOptions = {}): Environment[] {
   const names = environmentNames(settingsDir);
   const unknown = (options.only ?? []).filter((name) => !names.includes(name));
   if (unknown.length > 0) {

@@ -2,7 +2,7 @@
 // Every rule that can be checked on one environment lives here; rules across environments are in validate.ts.
 import { z } from "zod";
 import * as grammar from "./grammar";
-import { isQuantity, parseQuantity, suggestQuantity } from "./quantity";
+import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
 
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const S3_BUCKET = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;

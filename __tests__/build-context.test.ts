@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { hashBuildContext } from "../stacks/_build-context";
+import { hashBuildContext } from "../images/build-context";
 
 function context(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "context-"));

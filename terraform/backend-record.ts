@@ -3,7 +3,7 @@
 // `terraform init` would stop on "Backend configuration changed".
 import * as fs from "fs";
 import * as path from "path";
-import { BackendConfig } from "../spec";
+import { BackendConfig } from "../settings";
 
 function recordedBackend(file: string): { type?: unknown; config?: Record<string, unknown> } | undefined {
   try {
