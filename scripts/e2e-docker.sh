@@ -2,7 +2,7 @@
 # End-to-end test of the Docker target with the real toolchain, a real engine and real `cdktf deploy`:
 # staging and dev as containers, checked through their proxies; network isolation between them; a setting
 # change that plans as exactly that change and rolls the replicas; a no-op plan; an apply interrupted midway
-# that a re-run converges (after scripts/docker-orphans.js, as `npm run deploy` does); destroy that leaves
+# that a re-run converges (after `npm run orphans`, which `npm run deploy` runs first); destroy that leaves
 # nothing behind; and the time each of those took.
 #
 # Usage: scripts/e2e-docker.sh
@@ -325,7 +325,7 @@ main() {
   # What `npm run deploy` does first: an interrupt that lands while the engine creates a container leaves one
   # the state never recorded, and the re-run would stop on its name.
   check "containers the interrupted apply left unrecorded are found and removed" \
-    node scripts/docker-orphans.js "$OUT/stacks/staging/cdk.tf.json" "$OUT/stacks/staging"
+    env CDKTF_OUTDIR="$OUT" SETTINGS_DIR="$SETTINGS" node scripts/cli.js orphans staging
   timed "deploy staging (re-run after interrupt)" deploy staging deploy-staging-rerun || fail "re-run after the interrupt"
   check "staging: every container is healthy after the re-run" wait_healthy staging
   plan staging "$WORK/plans/after-rerun.tfplan"
@@ -342,7 +342,7 @@ main() {
   proxy_address="$("$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/staging" state list | grep 'docker_container\..*ingress_proxy_container')"
   "$TERRAFORM_BINARY_NAME" -chdir="$OUT/stacks/staging" state rm "$proxy_address" >/dev/null
   local swept
-  swept="$(node scripts/docker-orphans.js "$OUT/stacks/staging/cdk.tf.json" "$OUT/stacks/staging" 2>&1)" || true
+  swept="$(CDKTF_OUTDIR="$OUT" SETTINGS_DIR="$SETTINGS" node scripts/cli.js orphans staging 2>&1)" || true
   printf '%s\n' "$swept" >&2
   check "an unrecorded container is found and removed" grep -q 'never recorded: envapi-staging-proxy$' <<<"$swept"
   timed "deploy staging (after removing the unrecorded container)" deploy staging deploy-staging-orphan || fail "deploy after removing the unrecorded container"

@@ -34,9 +34,9 @@ if [ "${PLAN_SKIP_SYNTH:-0}" != 1 ]; then
   CDKTF_OUTDIR="$SYNTH_DIR" node scripts/run-app.js
 fi
 
-# The platform a synthesized stack deploys to: its provider.
+# The platform a synthesized stack deploys to, from the facts synth writes beside it (stacks/stack-facts.ts).
 target_of() {
-  node -e 'const p = Object.keys(require(process.argv[1]).provider || {}); process.stdout.write(p.find((n) => n === "kubernetes" || n === "docker") || "unknown")' "$1/cdk.tf.json"
+  node -e 'process.stdout.write(require(process.argv[1]).platform)' "$1/stack.json"
 }
 
 failed=()

@@ -25,6 +25,8 @@ export interface EnvironmentStackProps {
 export class EnvironmentStack extends TerraformStack {
   readonly spec: Environment;
   readonly platform: Platform;
+  /** Terraform refuses to destroy the namespace-level objects (protected, and not lifted by allowDestroy). */
+  readonly preventDestroy: boolean;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -37,6 +39,7 @@ export class EnvironmentStack extends TerraformStack {
 
     const secrets = secretValues(this, spec);
     const preventDestroy = spec.protected && !(props.allowDestroy ?? false);
+    this.preventDestroy = preventDestroy;
     switch (this.platform) {
       case "kubernetes": {
         new KubernetesProvider(this, "kubernetes", {

@@ -4,3 +4,4 @@ export * from "./kubernetes-environment";
 export * from "./literal-strings";
 export * from "./secret-variables";
 export * from "./synthesize-app";
+export * from "./stack-facts";

@@ -9,6 +9,7 @@ import { backendOf, ConfigError, Environment, loadEnvironments, Platform, PLATFO
 import { forgetOtherTargetBackend } from "../terraform/backend-record";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles } from "./secret-variables";
+import { STACK_FACTS_FILE, stackFacts } from "./stack-facts";
 
 /** The environment variables the app reads (all optional). */
 export interface AppEnvironment {
@@ -151,6 +152,9 @@ export function writeStacks(specs: readonly Environment[], options: WriteStacksO
       app.synth();
     } catch (error) {
       throw new ConfigError([`the stacks of ${specs.map((spec) => spec.name).join(", ")} cannot be synthesized: ${message(error)}`]);
+    }
+    for (const stack of stacks) {
+      fs.writeFileSync(path.join(staging, "stacks", stack.spec.name, STACK_FACTS_FILE), `${JSON.stringify(stackFacts(stack), null, 2)}\n`);
     }
     fs.mkdirSync(outdir, { recursive: true });
     moveFiles(staging, outdir);

@@ -19,6 +19,12 @@ function isBackend(recorded: { type?: unknown; config?: Record<string, unknown> 
   return recorded.type === backend.type && Object.entries(backend.config).every(([key, value]) => recorded.config?.[key] === value);
 }
 
+/** True when `stackDir` was last initialized with `backend` (its state is the one `terraform state pull` reads). */
+export function initializedWith(stackDir: string, backend: BackendConfig): boolean {
+  const recorded = recordedBackend(path.join(stackDir, ".terraform", "terraform.tfstate"));
+  return recorded !== undefined && isBackend(recorded, backend);
+}
+
 /**
  * Deletes the backend record in `stackDir` when it is one of `otherTargets` (the same environment's backend on
  * another target) and not `current`. The record only says which state was used; no state is touched. Any other

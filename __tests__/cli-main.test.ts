@@ -1,0 +1,44 @@
+// The typed command line: argument problems reported together with the usage, exit codes.
+import { main, parseArgs } from "../cli/main";
+
+describe("cli parseArgs", () => {
+  test("a command and an environment", () => {
+    // GIVEN `deploy staging`  THEN both are read
+    expect(parseArgs(["deploy", "staging"])).toEqual({ command: "deploy", environment: "staging" });
+  });
+
+  test("every problem at once", () => {
+    // GIVEN an unknown command, and extra arguments  THEN each is named, with the valid commands
+    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans)\nenvapi: unexpected arguments "--force"');
+    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans)\nenvapi: an environment is required (e.g. staging)");
+  });
+});
+
+describe("cli main", () => {
+  let stderr: string[];
+  beforeEach(() => {
+    stderr = [];
+    jest.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test("a usage problem exits 2 with the usage", () => {
+    expect(main(["deploy"])).toBe(2);
+    expect(stderr.join("")).toContain("envapi: an environment is required");
+    expect(stderr.join("")).toContain("Usage: envapi <command> <environment>");
+  });
+
+  test("an unknown environment is a config error, exit 1, before anything is installed", () => {
+    // WHEN deploying an environment that has no settings file  THEN it stops at the synth probe
+    expect(main(["deploy", "qa"], { ...process.env, ENVIRONMENTS: "", DEPLOY_TARGET: "" })).toBe(1);
+    expect(stderr.join("")).toContain('qa: unknown environment "qa" (known: dev, prod, staging)');
+  });
+
+  test("destroying a protected environment without ALLOW_DESTROY says why, up front", () => {
+    expect(main(["destroy", "prod"], { ...process.env, ALLOW_DESTROY: "", DEPLOY_TARGET: "" })).toBe(1);
+    expect(stderr.join("")).toContain("prod is protected; run with ALLOW_DESTROY=prod to destroy it");
+  });
+});

@@ -1,0 +1,51 @@
+// What a synthesized stack knows about itself, written beside its cdk.tf.json (stack.json) so that every command
+// and script reads the facts instead of working them out again from the Terraform JSON.
+import * as fs from "fs";
+import * as path from "path";
+import { backendOf, BackendConfig, Platform } from "../settings";
+import { EnvironmentStack } from "./environment-stack";
+import { secretFiles, variableName } from "./secret-variables";
+
+/** The file, in each stack's folder of the synth output. */
+export const STACK_FACTS_FILE = "stack.json";
+
+export interface StackFacts {
+  /** The stack (environment) name. */
+  readonly stack: string;
+  /** Where it deploys. */
+  readonly platform: Platform;
+  /** Protected in the settings: destroy needs ALLOW_DESTROY, and no secret is ever generated for it. */
+  readonly protected: boolean;
+  /** Terraform refuses to destroy its namespace-level objects (protected, and ALLOW_DESTROY does not name it). */
+  readonly preventDestroy: boolean;
+  /** The sensitive variables Terraform needs a value for, and the environment variable each is read from. */
+  readonly secretVariables: ReadonlyArray<{ readonly variable: string; readonly env: string }>;
+  /** Secrets read from files: the variable naming the file (TF_VAR_<variable> overrides it) and the settings path. */
+  readonly secretFiles: ReadonlyArray<{ readonly variable: string; readonly path: string }>;
+  /** Where its state is, as Terraform records it. */
+  readonly backend: BackendConfig;
+}
+
+export function stackFacts(stack: EnvironmentStack): StackFacts {
+  const { spec } = stack;
+  const envSources = spec.services.flatMap((service) => service.secrets.flatMap((secret) => (secret.from?.env === undefined ? [] : [secret.from.env])));
+  return {
+    stack: spec.name,
+    platform: stack.platform,
+    protected: spec.protected,
+    preventDestroy: stack.preventDestroy,
+    secretVariables: [...new Set(envSources)].sort().map((env) => ({ variable: variableName(env), env })),
+    secretFiles: secretFiles(spec).map((file) => ({ variable: file.variable, path: file.path })),
+    backend: backendOf(spec, stack.platform),
+  };
+}
+
+/** The facts of the stack synthesized into `stackDir`; an error names the folder when it holds none. */
+export function readStackFacts(stackDir: string): StackFacts {
+  const file = path.join(stackDir, STACK_FACTS_FILE);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as StackFacts;
+  } catch (error) {
+    throw new Error(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); synthesize the stack first`);
+  }
+}
