@@ -3,6 +3,8 @@
 import { z } from "zod";
 import * as grammar from "./grammar";
 import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
+import { ResourceAmounts } from "../model/resource-amounts";
+import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../model/service-defaults";
 
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const S3_BUCKET = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
@@ -73,32 +75,44 @@ const percentage = wholeNumber(0, 100, "a whole percentage from 0 to 100");
 
 const resourceAmounts = z.object({ cpu: quantity, memory: quantity }).strict();
 
-const resources = z
-  .object({ requests: resourceAmounts, limits: resourceAmounts })
-  .strict()
-  .superRefine((value, ctx) => {
-    for (const kind of ["cpu", "memory"] as const) {
-      const request = value.requests[kind];
-      const limit = value.limits[kind];
-      if (isQuantity(request) && isQuantity(limit) && parseQuantity(limit) < parseQuantity(request)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["limits", kind],
-          message: `is below the request "${request}" (a limit must be at least its request)`,
-        });
-      }
-    }
-  });
+/** Amounts where each one left out takes its default. */
+const resourceAmountsOr = (defaults: ResourceAmounts) => z.object({ cpu: quantity.default(defaults.cpu), memory: quantity.default(defaults.memory) }).strict();
 
-const probe = z
-  .object({
-    path: httpPath,
-    initialDelaySeconds: nonNegativeInt,
-    periodSeconds: positiveInt,
-    timeoutSeconds: positiveInt,
-    failureThreshold: positiveInt,
-  })
-  .strict();
+/** A limit below its request is refused. */
+function limitAtLeastRequest(value: { requests: ResourceAmounts; limits: ResourceAmounts }, ctx: z.RefinementCtx): void {
+  for (const kind of ["cpu", "memory"] as const) {
+    const request = value.requests[kind];
+    const limit = value.limits[kind];
+    if (isQuantity(request) && isQuantity(limit) && parseQuantity(limit) < parseQuantity(request)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["limits", kind],
+        message: `is below the request "${request}" (a limit must be at least its request)`,
+      });
+    }
+  }
+}
+
+/** A container's requests and limits, all four required (the namespace's defaults). */
+const resources = z.object({ requests: resourceAmounts, limits: resourceAmounts }).strict().superRefine(limitAtLeastRequest);
+/** A service's requests and limits: what it leaves out is DEFAULT_RESOURCES. */
+const serviceResources = z
+  .object({ requests: resourceAmountsOr(DEFAULT_RESOURCES.requests).default({}), limits: resourceAmountsOr(DEFAULT_RESOURCES.limits).default({}) })
+  .strict()
+  .superRefine(limitAtLeastRequest);
+
+/** An HTTP probe; what it leaves out is `defaults`. */
+const probe = (defaults: HttpProbeDefaults) =>
+  z
+    .object({
+      path: httpPath.default(defaults.path),
+      initialDelaySeconds: nonNegativeInt.default(defaults.initialDelaySeconds),
+      periodSeconds: positiveInt.default(defaults.periodSeconds),
+      timeoutSeconds: positiveInt.default(defaults.timeoutSeconds),
+      failureThreshold: positiveInt.default(defaults.failureThreshold),
+    })
+    .strict()
+    .default({});
 
 const secretReference = z
   .object({
@@ -142,10 +156,10 @@ const ingress = z
 
 const autoscaling = z
   .object({
-    enabled: z.boolean(),
-    minReplicas: positiveInt,
-    maxReplicas: positiveInt,
-    targetCPUUtilizationPercentage: wholeNumber(1, 100, "a whole percentage from 1 to 100"),
+    enabled: z.boolean().default(false),
+    minReplicas: positiveInt.default(1),
+    maxReplicas: positiveInt.default(3),
+    targetCPUUtilizationPercentage: wholeNumber(1, 100, "a whole percentage from 1 to 100").default(80),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -155,11 +169,11 @@ const autoscaling = z
   });
 
 const disruptionBudget = z
-  .object({ enabled: z.boolean(), minAvailable: nonNegativeInt })
+  .object({ enabled: z.boolean().default(false), minAvailable: nonNegativeInt.default(1) })
   .strict();
 
 const grayRelease = z
-  .object({ canaryWeight: percentage, canaryTag: checked(grammar.imageTag).optional() })
+  .object({ canaryWeight: percentage.default(0), canaryTag: checked(grammar.imageTag).optional() })
   .strict()
   .superRefine((value, ctx) => {
     if (value.canaryWeight > 0 && value.canaryTag === undefined) {
@@ -186,16 +200,19 @@ export const serviceSchema = z
   .object({
     name: serviceName,
     image,
-    port,
-    replicas: positiveInt,
-    resources,
-    probes: z.object({ liveness: probe, readiness: probe, startup: probe }).strict(),
-    config: z.record(envVarName, configValue.transform(String)),
-    secrets: z.array(secretReference),
+    port: port.default(DEFAULT_PORT),
+    replicas: positiveInt.default(DEFAULT_REPLICAS),
+    resources: serviceResources.default({}),
+    probes: z
+      .object({ liveness: probe(DEFAULT_HTTP_PROBES.liveness), readiness: probe(DEFAULT_HTTP_PROBES.readiness), startup: probe(DEFAULT_HTTP_PROBES.startup) })
+      .strict()
+      .default({}),
+    config: z.record(envVarName, configValue.transform(String)).default({}),
+    secrets: z.array(secretReference).default([]),
     ingress: ingress.optional(),
-    autoscaling,
-    disruptionBudget,
-    grayRelease,
+    autoscaling: autoscaling.default({}),
+    disruptionBudget: disruptionBudget.default({}),
+    grayRelease: grayRelease.default({}),
   })
   .strict();
 

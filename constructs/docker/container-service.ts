@@ -4,6 +4,7 @@
 import { Construct } from "constructs";
 import { appEnvironment, DEFAULT_SECRETS_DIRECTORY } from "../../model/app-contract";
 import { splitReplicas } from "../../model/gray-release";
+import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS } from "../../model/service-defaults";
 import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
@@ -85,16 +86,16 @@ export class ContainerService extends Construct {
 
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);
-    const port = props.port ?? 8080;
+    const port = props.port ?? DEFAULT_PORT;
     const prefix = props.namePrefix ?? `${props.network.name}-${id}`;
     const secretsDirectory = props.secretsDirectory ?? DEFAULT_SECRETS_DIRECTORY;
     const secrets = props.secrets ?? [];
     const weight = props.grayRelease?.weight ?? 0;
-    const split = splitReplicas(props.replicas ?? 1, weight);
+    const split = splitReplicas(props.replicas ?? DEFAULT_REPLICAS, weight);
     const weights = trackWeights(split.stable, split.canary, weight);
     const healthCheck =
       props.healthCheck ??
-      HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}/readyz`], { intervalSeconds: 5, retries: 3 });
+      HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}${DEFAULT_HTTP_PROBES.readiness.path}`], { intervalSeconds: 5, retries: 3 });
     const env = { ...(props.config ?? {}), ...appEnvironment({ port, secretsDirectory, secretNames: secrets.map((secret) => secret.name) }) };
 
     // One volume of secret files for the service, mounted read-only by every replica of both tracks.

@@ -5,6 +5,7 @@
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Construct } from "constructs";
 import { parseQuantity } from "../../model/quantity";
+import { DEFAULT_RESOURCES } from "../../model/service-defaults";
 import { labelBlocks } from "./_labels";
 import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
@@ -73,10 +74,6 @@ export interface HardenedContainerProps {
   readonly readOnlyRootFilesystem?: boolean;
 }
 
-const DEFAULT_RESOURCES: ContainerResources = {
-  requests: { cpu: "50m", memory: "32Mi" },
-  limits: { cpu: "250m", memory: "64Mi" },
-};
 
 /** Docker's smallest memory limit. */
 const MIN_MEMORY_MB = 6;

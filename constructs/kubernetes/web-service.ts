@@ -10,6 +10,7 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { splitReplicas } from "../../model/gray-release";
+import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../../model/service-defaults";
 import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
 import { Probe } from "./probe";
 
@@ -109,10 +110,6 @@ export const GRAY_RELEASE_ANNOTATIONS = {
   split: "gray-release/split",
 } as const;
 
-const DEFAULT_RESOURCES: ContainerResources = {
-  requests: { cpu: "50m", memory: "32Mi" },
-  limits: { cpu: "250m", memory: "64Mi" },
-};
 
 const SERVICE_PORT = 80;
 
@@ -129,7 +126,7 @@ export class WebService extends Construct {
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
     const name = id;
-    const port = props.port ?? 8080;
+    const port = props.port ?? DEFAULT_PORT;
     const runAsUser = props.runAsUser ?? 65532;
     if (runAsUser === 0) throw new Error(`${name}: runAsUser 0 (root) is not allowed`);
     const namespace = props.namespace.namespace.metadata.name;
@@ -138,7 +135,7 @@ export class WebService extends Construct {
     const config = props.config ?? {};
     const secrets = props.secrets ?? [];
     const weight = props.grayRelease?.weight ?? 0;
-    const split = splitReplicas(props.replicas ?? 1, weight);
+    const split = splitReplicas(props.replicas ?? DEFAULT_REPLICAS, weight);
     const autoscaled = props.autoscaling !== undefined && split.canary === 0;
 
     const configMap = new ConfigMapV1(this, "config", {
@@ -151,10 +148,11 @@ export class WebService extends Construct {
       data: Object.fromEntries(secrets.map((s) => [s.name, s.value])),
     });
 
+    const probe = ({ path, ...timing }: HttpProbeDefaults) => Probe.httpGet(path, timing);
     const probes = {
-      liveness: props.probes?.liveness ?? Probe.httpGet("/livez"),
-      readiness: props.probes?.readiness ?? Probe.httpGet("/readyz", { periodSeconds: 5 }),
-      startup: props.probes?.startup ?? Probe.httpGet("/livez", { periodSeconds: 2, failureThreshold: 30 }),
+      liveness: props.probes?.liveness ?? probe(DEFAULT_HTTP_PROBES.liveness),
+      readiness: props.probes?.readiness ?? probe(DEFAULT_HTTP_PROBES.readiness),
+      startup: props.probes?.startup ?? probe(DEFAULT_HTTP_PROBES.startup),
     };
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const container = (image: string): DeploymentV1SpecTemplateSpecContainer => ({

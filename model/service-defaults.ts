@@ -1,0 +1,34 @@
+// What a service gets when its settings leave something out: one set of values for the settings schema and for
+// the constructs' own defaults (WebService, ContainerService, HardenedContainer), so they cannot drift apart.
+import { ResourceAmounts } from "./resource-amounts";
+
+/** Requests and limits of a container that sets none. */
+export const DEFAULT_RESOURCES: { readonly requests: ResourceAmounts; readonly limits: ResourceAmounts } = {
+  requests: { cpu: "50m", memory: "32Mi" },
+  limits: { cpu: "250m", memory: "64Mi" },
+};
+
+/** The port an HTTP service listens on. */
+export const DEFAULT_PORT = 8080;
+
+/** Replicas of a service. */
+export const DEFAULT_REPLICAS = 1;
+
+/** An HTTP probe's path and timing. */
+export interface HttpProbeDefaults {
+  readonly path: string;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
+
+/** Kubernetes' own probe timing, for what a probe leaves out. */
+export const PROBE_TIMING = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
+
+/** The API's probes: alive at /livez, ready at /readyz, a minute to start. */
+export const DEFAULT_HTTP_PROBES: { readonly liveness: HttpProbeDefaults; readonly readiness: HttpProbeDefaults; readonly startup: HttpProbeDefaults } = {
+  liveness: { ...PROBE_TIMING, path: "/livez" },
+  readiness: { ...PROBE_TIMING, path: "/readyz", periodSeconds: 5 },
+  startup: { ...PROBE_TIMING, path: "/livez", periodSeconds: 2, failureThreshold: 30 },
+};
