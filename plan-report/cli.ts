@@ -4,7 +4,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../settings";
 import { diffEnvironments, EnvironmentDiff } from "./environment-diff";
-import { layeredSettings } from "../settings";
 import { PlanInputError } from "./plan-json";
 import { buildReport, reportSummaryJson, ReportSummaryJson } from "./plan-report";
 import { PlanFiles, readPlanDir } from "./read-plan-dir";
@@ -103,7 +102,8 @@ export function runPlanReport(options: CliOptions): { markdown: string; summary:
   const protectedNames = new Set(specs.filter((spec) => spec.protected).map((spec) => spec.name));
   let environmentDiff: EnvironmentDiff | undefined;
   if (options.promote) {
-    const settings = layeredSettings(options.settings);
+    // The validated settings, defaults applied: a value one environment leaves to its default still compares.
+    const settings = new Map(specs.map(({ name, ...settings }) => [name, settings]));
     const { from, to } = options.promote;
     const missing = [from, to].filter((name) => !settings.has(name));
     if (missing.length > 0) {
