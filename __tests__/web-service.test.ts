@@ -67,6 +67,15 @@ describe("WebService", () => {
     expect(envFrom).toHaveLength(2);
   });
 
+  test("TCP and exec probes", () => {
+    // GIVEN a TCP liveness probe on the main port and an exec readiness probe
+    const json = synth({ probes: { liveness: Probe.tcp(), readiness: Probe.exec(["/app", "healthcheck"], { periodSeconds: 5 }) } });
+    const [container] = deployments(json)[0].spec.template.spec.container;
+    // THEN they render as tcp_socket on port 8080 and an exec command, with Kubernetes' timing otherwise
+    expect(container.liveness_probe).toEqual({ tcp_socket: [{ port: "8080" }], initial_delay_seconds: 0, period_seconds: 10, timeout_seconds: 1, failure_threshold: 3 });
+    expect(container.readiness_probe).toMatchObject({ exec: { command: ["/app", "healthcheck"] }, period_seconds: 5 });
+  });
+
   test("custom probes are rendered against the container port", () => {
     const json = synth({ port: 9000, probes: { readiness: Probe.httpGet("/ready", { periodSeconds: 3, failureThreshold: 5 }) } });
     expect(deployments(json)[0].spec.template.spec.container[0].readiness_probe).toEqual({
@@ -77,6 +86,8 @@ describe("WebService", () => {
       failure_threshold: 5,
     });
     expect(() => Probe.httpGet("ready")).toThrow('probe path "ready" must start with "/"');
+    expect(() => Probe.exec([])).toThrow("an exec probe needs a command");
+    expect(() => Probe.tcp(70000)).toThrow("probe port 70000 is not a port (1-65535)");
   });
 
   test("ingress, autoscaler and disruption budget when asked for", () => {
