@@ -1,7 +1,8 @@
 // The synth bundle's stand-in for cdktf's token creation stacks (scripts/_deferred-stack-trace.js).
 /* eslint-disable @typescript-eslint/no-require-imports */
-const deferred: { captureStackTrace(below?: Function): string[] } = require("../scripts/_deferred-stack-trace.js");
-const stock: { captureStackTrace(below?: Function): string[] } = require("cdktf/lib/tokens/private/stack-trace");
+type Capture = { captureStackTrace(below?: (...args: never[]) => unknown): string[] };
+const deferred: Capture = require("../scripts/_deferred-stack-trace.js");
+const stock: Capture = require("cdktf/lib/tokens/private/stack-trace");
 
 describe("deferred token stack traces", () => {
   test("read back, they are the lines cdktf's own capture gives at the same point", () => {
@@ -18,7 +19,8 @@ describe("deferred token stack traces", () => {
 
   test("frames are formatted only when first read, and only once", () => {
     // GIVEN a stack formatter that counts its calls
-    const formats = jest.fn((frames: NodeJS.CallSite[]) => frames.map((frame) => `    at ${frame}`).join("\n"));
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a CallSite's toString is V8's frame format
+    const formats = jest.fn((frames: NodeJS.CallSite[]) => frames.map((frame) => `    at ${frame.toString()}`).join("\n"));
     const previous = Error.prepareStackTrace;
     Error.prepareStackTrace = (_error, frames) => `Error\n${formats(frames)}`;
     try {

@@ -45,7 +45,7 @@ describe("LocalImage", () => {
       new LocalImage(scope, "proxy", { name: "envapi-proxy:caddy-2.11.9" });
     });
     expect(json).toHaveResourceWithProperties(Image, { name: "envapi-proxy:caddy-2.11.9", keep_locally: true });
-    const [image] = Object.values(JSON.parse(json).resource.docker_image) as Array<Record<string, unknown>>;
+    const [image] = Object.values<Record<string, unknown>>((JSON.parse(json) as { resource: { docker_image: Record<string, Record<string, unknown>> } }).resource.docker_image);
     expect(image.build).toBeUndefined();
   });
 });

@@ -41,6 +41,7 @@ describe("main (the synth entry point)", () => {
     const saved = { ...process.env };
     Object.assign(process.env, NEUTRAL_ENV, { CDKTF_OUTDIR: sources });
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- main.ts runs on load, as cdktf runs it
       jest.isolateModules(() => require("../main"));
     } finally {
       process.env = saved;

@@ -144,7 +144,7 @@ describe("runPlanReport never prints a secret", () => {
       ],
       output_changes: { token: { actions: ["create"], before: null, after: `Bearer ${CANARIES.planFile}`, after_unknown: false, before_sensitive: false, after_sensitive: false } },
     };
-    const plainText = Object.entries(leakyData("TEXT")).map(([key, value]) => `      + "${key}" = "${value}"`).join("\n");
+    const plainText = Object.entries(leakyData("TEXT")).map(([key, value]) => `      + "${key}" = "${String(value)}"`).join("\n");
     const plans = path.join(dir, "plans");
     fs.mkdirSync(path.join(plans, "dev"), { recursive: true });
     fs.writeFileSync(path.join(plans, "dev", "plan.json"), JSON.stringify(plan));

@@ -4,7 +4,7 @@ import { marked } from "marked";
 import { buildReport, DEFAULT_MAX_CHARS, REPORT_MARKER, renderMarkdown } from "../plan-report";
 import { changePlans, changeReport, FIXTURE_SECRETS } from "./_plan-fixtures";
 
-const toHtml = (markdown: string): string => marked.parse(markdown, { async: false, gfm: true }) as string;
+const toHtml = (markdown: string): string => marked.parse(markdown, { async: false, gfm: true });
 
 let rendered: string | undefined;
 /** The report of the recorded change with the default options, rendered once per file. */

@@ -27,7 +27,8 @@ function wantedContainers(stackDir: string): WantedContainer[] {
 
 function inspect(name: string): { Id: string; Config: { Labels?: Record<string, string> } } | undefined {
   try {
-    return JSON.parse(capture("docker", ["container", "inspect", name], { env: process.env, quiet: true }))[0];
+    const [found] = JSON.parse(capture("docker", ["container", "inspect", name], { env: process.env, quiet: true })) as Array<{ Id: string; Config: { Labels?: Record<string, string> } }>;
+    return found;
   } catch {
     return undefined; // no container by that name
   }

@@ -52,7 +52,7 @@ export function readPlanDir(dir: string): PlanFiles[] {
       let meta: { stack?: unknown; target?: unknown } = {};
       if (metaText !== undefined) {
         try {
-          meta = JSON.parse(metaText);
+          meta = JSON.parse(metaText) as typeof meta;
         } catch (cause) {
           throw new PlanInputError(`${path.join(folder, "meta.json")}: is not JSON (${(cause as Error).message})`);
         }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by scripts/toolchain.sh and scripts/cluster.sh (sourced; the caller defines log and warn).
 
 # run_logged LOG CMD...: run a long command with its output in LOG, printing a progress line every

@@ -122,6 +122,7 @@ kube_ldflags() {
   minor="$(printf '%s' "$KUBE_VERSION" | cut -d. -f2)"
   commit="$(awk -v v="$KUBE_VERSION" '$1 == "k8s.io/kubernetes" && $2 == v { sub(/^h1:/, "", $3); print $3 }' "$KUBE_TOOLS/go.sum" \
     | base64 -d 2>/dev/null | od -An -tx1 | tr -d ' \n')"
+  # shellcheck disable=SC2015 # either part failing means "no date"
   date="$(cd "$KUBE_TOOLS" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes 2>/dev/null || true)"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     flags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"

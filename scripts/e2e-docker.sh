@@ -120,9 +120,10 @@ containers_of() {
 
 # wait_healthy ENV: every container of ENV healthy, within 90 s.
 wait_healthy() {
-  local env="$1" i names status
-  for i in $(seq 1 45); do
+  local env="$1" names status
+  for _ in $(seq 1 45); do
     names="$(containers_of "$env")"
+    # shellcheck disable=SC2086 # a list of container names, split on purpose
     status="$(docker inspect --format '{{.State.Health.Status}}' $names 2>/dev/null | sort -u | tr '\n' ' ')"
     if [ -n "$names" ] && [ "$status" = "healthy " ]; then return 0; fi
     [ $((DEADLINE - SECONDS)) -gt 2 ] || return 1
@@ -154,6 +155,7 @@ probe() {
 descendants() { local child; for child in $(pgrep -P "$1"); do echo "$child"; descendants "$child"; done; }
 
 # remove_labelled FILTER: remove every container, volume, network and built image carrying the label.
+# shellcheck disable=SC2086 # lists of IDs, split on purpose
 remove_labelled() {
   local ids
   ids="$(docker ps -aq --filter "$1")"; [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
@@ -246,8 +248,7 @@ main() {
   check "staging: the app has its secret (reported set)" json_is staging /config .secrets.DB_PASSWORD "set"
   check "staging: /config does not show the secret's value" body_lacks staging /config "$CANARY"
   check "staging: /version is the built version" json_is staging /version .version "0.1.0"
-  local i
-  for i in $(seq 1 8); do http staging /version >/dev/null; done
+  for _ in $(seq 1 8); do http staging /version >/dev/null; done
   check "staging: the proxy spreads requests over both replicas" bash -c '
     for c in envapi-staging-api-1 envapi-staging-api-2; do docker logs "$c" 2>&1 | grep -q "\"path\":\"/version\"" || exit 1; done'
   check "the secret appears in no synthesized file" bash -c '! grep -rqF "$1" "$2"' _ "$CANARY" "$OUT"
@@ -312,7 +313,7 @@ main() {
   if kill -0 "$pid" 2>/dev/null && [ -n "$tf" ]; then
     log "interrupting the apply (one SIGINT to terraform, pid $tf) $((waited / 2)) s after it started"
     kill -INT "$tf" 2>/dev/null || true
-    for i in $(seq 1 180); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 180); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then log "still running after 90 s: SIGKILL"; kill -KILL -- "-$pid" 2>/dev/null || true; fi
     rc=0; wait "$pid" || rc=$?
     check "the interrupted apply stopped with an error (exit $rc)" test "$rc" != 0
@@ -333,7 +334,7 @@ main() {
   check "staging: a stable and a canary replica run" \
     test "$(containers_of staging | tr '\n' ' ')" = "envapi-staging-api-1 envapi-staging-api-canary-1 envapi-staging-proxy "
   local versions
-  versions="$(for i in $(seq 1 20); do http staging /version | jq -r .version; done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')"
+  versions="$(for _ in $(seq 1 20); do http staging /version | jq -r .version; done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')"
   log "versions over 20 requests: $versions"
   check "the canary gets half of the requests" test "$versions" = "0.1.0=10 0.2.0=10 "
 

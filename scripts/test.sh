@@ -18,7 +18,10 @@ step "Go API: vet and tests"
 step "unit and synth tests (jest)"
 npx jest
 
-step "GitHub workflows (actionlint, built from tools/actionlint)"
+step "lint: typescript-eslint and shellcheck (Debian's, installed when missing)"
+scripts/lint.sh
+
+step "GitHub workflows (actionlint, built from tools/actionlint; checks run: scripts with shellcheck)"
 scripts/actionlint.sh
 
 if [ "${FAST:-}" = "1" ]; then exit 0; fi

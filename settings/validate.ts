@@ -59,15 +59,16 @@ function schemaAt(schema: z.ZodTypeAny, raw: unknown, path: readonly PathSegment
   let current: z.ZodTypeAny | undefined = unwrap(schema);
   for (let index = 0; index <= path.length && current; index++) {
     if (current instanceof z.ZodDiscriminatedUnion) {
+      const union = current as z.ZodDiscriminatedUnion<string, z.ZodDiscriminatedUnionOption<string>[]>;
       const value = valueAt(raw, path.slice(0, index)) as Record<string, unknown> | undefined;
-      current = current.optionsMap.get(value?.[current.discriminator] as z.Primitive);
-      current = current && unwrap(current);
+      const option: z.ZodTypeAny | undefined = union.optionsMap.get(value?.[union.discriminator] as z.Primitive);
+      current = option && unwrap(option);
     }
     if (index === path.length || !current) break;
     const segment = path[index];
-    if (current instanceof z.ZodObject) current = current.shape[segment as string];
-    else if (current instanceof z.ZodArray) current = current.element;
-    else if (current instanceof z.ZodRecord) current = current.valueSchema;
+    if (current instanceof z.ZodObject) current = (current.shape as Record<string, z.ZodTypeAny>)[segment as string];
+    else if (current instanceof z.ZodArray) current = current.element as z.ZodTypeAny;
+    else if (current instanceof z.ZodRecord) current = current.valueSchema as z.ZodTypeAny;
     else return undefined;
     current = current && unwrap(current);
   }
@@ -77,14 +78,14 @@ function schemaAt(schema: z.ZodTypeAny, raw: unknown, path: readonly PathSegment
 /** The keys an object schema accepts at `path`, used to name the valid choices for a typo. */
 function knownKeys(raw: unknown, path: readonly PathSegment[]): string[] {
   const schema = schemaAt(environmentSchema, raw, path);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as Record<string, unknown>) : [];
 }
 
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodEffects) current = current.innerType();
-    else if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current._def.innerType;
+    if (current instanceof z.ZodEffects) current = current.innerType() as z.ZodTypeAny;
+    else if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = (current._def as { innerType: z.ZodTypeAny }).innerType;
     else return current;
   }
 }
@@ -93,7 +94,7 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
-  const text = JSON.stringify(value, (_key, item) => (typeof item === "number" && !Number.isFinite(item) ? describeValue(item) : item)) ?? String(value);
+  const text: string = JSON.stringify(value, (_key, item: unknown) => (typeof item === "number" && !Number.isFinite(item) ? describeValue(item) : item)) ?? "(undefined)";
   return text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
 }
 

@@ -51,7 +51,7 @@ export class LiteralStrings implements IAspect {
     if (wrapped.has(node)) return;
     if (TerraformResource.isTerraformResource(node) || node instanceof TerraformDataSource || TerraformProvider.isTerraformProvider(node)) {
       const render = node.toTerraform.bind(node);
-      node.toTerraform = () => literalValue(render()) as ReturnType<typeof render>;
+      node.toTerraform = (): ReturnType<typeof render> => literalValue(render()) as ReturnType<typeof render>;
     } else if (TerraformOutput.isTerraformOutput(node)) {
       // An output's description is read literally; only its value is an expression.
       const render = node.toTerraform.bind(node);

@@ -2,7 +2,7 @@
 // of the file a variable names (its default is the settings path), so a plan-only run can point it at a throwaway
 // file with TF_VAR_<name>. Either way cdk.tf.json holds only a reference, never the value, and the path is a
 // variable's literal default, never text inside an expression.
-import { Fn, TerraformVariable } from "cdktf";
+import { Fn, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Environment, SecretReference, secretFileVariable } from "../settings";
 
@@ -59,7 +59,7 @@ export function secretValues(scope: Construct, spec: Environment): ServiceSecret
           default: file.path,
           description: `${spec.name}: file holding secret ${secret.name} of service ${service.name} (TF_VAR_${file.variable} reads another)`,
         });
-        return { name: secret.name, value: Fn.sensitive(Fn.file(path.stringValue)) };
+        return { name: secret.name, value: Token.asString(Fn.sensitive(Fn.file(path.stringValue))) };
       }),
     ]),
   );

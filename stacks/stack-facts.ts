@@ -46,6 +46,6 @@ export function readStackFacts(stackDir: string): StackFacts {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as StackFacts;
   } catch (error) {
-    throw new Error(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); synthesize the stack first`);
+    throw new Error(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); synthesize the stack first`, { cause: error });
   }
 }

@@ -7,10 +7,10 @@ import { BackendConfig } from "../settings";
 
 function recordedBackend(file: string): { type?: unknown; config?: Record<string, unknown> } | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")).backend;
+    return (JSON.parse(fs.readFileSync(file, "utf8")) as { backend?: { type?: unknown; config?: Record<string, unknown> } }).backend;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`${file}: cannot be read as Terraform's backend record (${(error as Error).message})`);
+    throw new Error(`${file}: cannot be read as Terraform's backend record (${(error as Error).message})`, { cause: error });
   }
 }
 
