@@ -1,6 +1,6 @@
 // The three real stacks: a snapshot each, plus assertions that pin what the snapshot alone would not.
-import { Environment } from "../settings";
-import { realSpecs, resourcesOfType, synthStack } from "./_helpers";
+import { Environment, validateEnvironments } from "../settings";
+import { patchedSettings, realSpecs, resourcesOfType, synthStack } from "./_helpers";
 
 const specs = realSpecs();
 const spec = (name: string): Environment => specs.find((candidate) => candidate.name === name) as Environment;
@@ -63,5 +63,63 @@ describe("EnvironmentStack (kubernetes)", () => {
     expect(byName.api?.spec.replicas).toBe(stable);
     expect(byName["api-canary"]?.spec.replicas).toBe(canary);
     expect((byName.api ?? byName["api-canary"]).metadata.annotations["gray-release/weight"]).toBe(String(weight));
+  });
+});
+
+describe("EnvironmentStack: a worker and a sidecar from settings", () => {
+  // GIVEN staging with a queue worker (a prebuilt image, probed by a command) and a cache sidecar beside the API
+  const worker = {
+    name: "consumer",
+    kind: "worker",
+    image: { repository: "registry.local/consumer", tag: "2.0.0" },
+    probes: { liveness: { exec: ["/consumer", "--check"] } },
+  };
+  const patched = patchedSettings({
+    staging: {
+      services: [
+        { name: "api", volumes: [{ name: "cache", sizeLimit: "64Mi" }], sidecars: [{ name: "cache", image: { repository: "memcached", tag: "1.6" }, liveness: { exec: ["true"] }, mounts: { cache: "/data" } }] },
+        worker,
+      ],
+    },
+  });
+  const staging = (validateEnvironments(patched).find((candidate) => candidate.name === "staging") as Environment);
+
+  test("Kubernetes: the worker is a Deployment with no Service; the API's pods carry the sidecar", () => {
+    const json = synthStack(staging);
+    const deployments = resourcesOfType(json, "kubernetes_deployment_v1");
+    const consumer = deployments.find((deployment) => deployment.metadata.name === "consumer");
+    expect(consumer.spec.template.spec.container[0]).toMatchObject({ image: "registry.local/consumer:2.0.0", liveness_probe: { exec: { command: ["/consumer", "--check"] } } });
+    expect(consumer.spec.template.spec.container[0].port).toBeUndefined();
+    expect(resourcesOfType(json, "kubernetes_service_v1").map((service) => service.metadata.name)).toEqual(["api"]);
+    const api = deployments.find((deployment) => deployment.metadata.name === "api");
+    expect(api.spec.template.spec.container.map((container: any) => container.name)).toEqual(["api", "cache"]);
+    // AND the worker's ConfigMap tells it no port
+    const configs = resourcesOfType(json, "kubernetes_config_map_v1");
+    expect(configs.find((config) => config.metadata.name === "consumer-config").data).toEqual({ APP_ENV: "staging", SECRET_NAMES: "" });
+  });
+
+  test("Docker: the worker runs its prebuilt image with a command health check and no route; the sidecar shares each replica's network", () => {
+    const json = synthStack(staging, { platform: "docker" });
+    const containers = resourcesOfType(json, "docker_container");
+    const consumer = containers.find((container) => container.name === "envapi-staging-consumer-1");
+    expect(consumer.healthcheck.test).toEqual(["CMD", "/consumer", "--check"]);
+    expect(consumer.env).not.toEqual(expect.arrayContaining([expect.stringMatching(/^PORT=/)]));
+    // a prebuilt image is looked up, never built
+    const images = resourcesOfType(json, "docker_image");
+    expect(images.find((image) => image.name === "registry.local/consumer:2.0.0").build).toBeUndefined();
+    expect(images.find((image) => image.name === "envapi:0.1.0").build).toBeDefined();
+    // the sidecar: one per API replica, in that replica's network namespace, mounting the replica's scratch volume
+    const sidecars = containers.filter((container) => /^envapi-staging-api-\d-cache$/.test(container.name));
+    expect(sidecars).toHaveLength(2);
+    expect(sidecars[0].network_mode).toMatch(/^container:\$\{docker_container\..*\.id\}$/);
+    expect(sidecars[0].networks_advanced).toBeUndefined();
+    const volumes = resourcesOfType(json, "docker_volume").filter((volume) => /-cache$/.test(volume.name));
+    expect(volumes.map((volume) => volume.driver_opts)).toEqual([
+      { type: "tmpfs", device: "tmpfs", o: "uid=65532,gid=65532,size=67108864" },
+      { type: "tmpfs", device: "tmpfs", o: "uid=65532,gid=65532,size=67108864" },
+    ]);
+    // AND the proxy routes only the API
+    const proxy = containers.find((container) => container.name === "envapi-staging-proxy-config-loader");
+    expect(proxy.upload[0].content).not.toContain("consumer");
   });
 });

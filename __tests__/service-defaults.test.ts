@@ -3,12 +3,13 @@
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { ContainerService, IsolatedNetwork, LocalImage } from "../constructs/docker";
-import { IsolatedNamespace, Probe, WebService } from "../constructs/kubernetes";
-import { serviceSchema } from "../settings";
+import { IsolatedNamespace, WebService } from "../constructs/kubernetes";
+import { HttpServiceSettings, serviceSchema } from "../settings";
+import { probeOf } from "../stacks/kubernetes-environment";
 
 type Json = { resource: Record<string, Record<string, any>> };
 
-const minimal = () => serviceSchema.parse({ name: "worker", image: { repository: "envapi", tag: "1.0.0" } });
+const minimal = () => serviceSchema.parse({ name: "worker", image: { repository: "envapi", tag: "1.0.0" } }) as HttpServiceSettings;
 
 function kubernetesContainer(configure: (namespace: IsolatedNamespace, scope: Construct) => void): any {
   const json: Json = JSON.parse(
@@ -38,7 +39,6 @@ describe("service defaults", () => {
   test("a service of only a name and an image gets, from the schema, what WebService gives by default", () => {
     // GIVEN the schema's defaults for a minimal service, passed to WebService explicitly
     const settings = minimal();
-    const probe = ({ path, ...timing }: typeof settings.probes.liveness) => Probe.httpGet(path, timing);
     const fromSettings = kubernetesContainer((namespace, scope) =>
       new WebService(scope, "worker", {
         namespace,
@@ -46,7 +46,7 @@ describe("service defaults", () => {
         port: settings.port,
         replicas: settings.replicas,
         resources: settings.resources,
-        probes: { liveness: probe(settings.probes.liveness), readiness: probe(settings.probes.readiness), startup: probe(settings.probes.startup) },
+        probes: { liveness: probeOf(settings.probes.liveness), readiness: probeOf(settings.probes.readiness), startup: probeOf(settings.probes.startup) },
       }),
     );
     // WHEN WebService is left to its own defaults
@@ -67,10 +67,10 @@ describe("service defaults", () => {
 
   test("the defaults fill in what a service leaves out, one field at a time", () => {
     // GIVEN a service that sets only its memory limit and its readiness path
-    const settings = serviceSchema.parse({ name: "api", image: { repository: "envapi", tag: "1" }, resources: { limits: { memory: "128Mi" } }, probes: { readiness: { path: "/ready" } } });
+    const settings = serviceSchema.parse({ name: "api", image: { repository: "envapi", tag: "1" }, resources: { limits: { memory: "128Mi" } }, probes: { readiness: { path: "/ready" } } }) as HttpServiceSettings;
     // THEN everything else is the default
     expect(settings.resources).toEqual({ requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "128Mi" } });
-    expect(settings.probes.readiness).toEqual({ path: "/ready", initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(settings.probes.readiness).toEqual({ check: { kind: "http", path: "/ready" }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
     expect(settings).toMatchObject({ port: 8080, replicas: 1, config: {}, secrets: [], autoscaling: { enabled: false }, disruptionBudget: { enabled: false }, grayRelease: { canaryWeight: 0 } });
   });
 });

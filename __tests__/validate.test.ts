@@ -23,7 +23,7 @@ describe("settings validation", () => {
   });
 
   test.each<[string, Record<string, Record<string, unknown>>, string]>([
-    ["unknown key (typo)", { staging: api({ replcas: 3 }) }, "staging: services.api.replcas is not a known setting (valid here: name, image, port, replicas,"],
+    ["unknown key (typo)", { staging: api({ replcas: 3 }) }, "staging: services.api.replcas is not a known setting (valid here: name, kind, image, port, replicas,"],
     ["unknown top-level key", { prod: { namespaec: "x" } }, "prod: namespaec is not a known setting"],
     ["bad Kubernetes name", { staging: { namespace: "Envapi_Staging" } }, 'staging: namespace "Envapi_Staging" is not a valid Kubernetes name (DNS-1123 label'],
     ["bad service name", { dev: api({ name: "API" }) }, 'dev: services.API.name "API" is not a valid Service name (DNS-1035 label'],
@@ -83,6 +83,20 @@ describe("settings validation", () => {
     ["local state path with a newline", { dev: { backend: { kind: "local", path: "state\n.tfstate" } } }, 'dev: backend.path "state\\n.tfstate" contains a control character'],
     ["config value with a NUL", { dev: api({ config: { GREETING: "a\u0000b" } }) }, 'dev: services.api.config.GREETING "a\\u0000b" contains a NUL character, which no environment variable can hold'],
     ["secret file path with a newline", { dev: api({ secrets: [{ name: "DB_PASSWORD", from: { env: null, file: "a\nb" } }] }) }, 'dev: services.api.secrets.DB_PASSWORD.from.file "a\\nb" contains a control character'],
+    // workload kinds, probe kinds, image sources, sidecars and volumes
+    ["worker with a port", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" }, port: 9000, probes: { liveness: { exec: ["/x"] } } }] } }, "dev: services.consumer.port 9000 is set, but a worker serves no HTTP (remove it, or make the service kind: http)"],
+    ["worker with an ingress", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" }, ingress: { host: "c.dev.localhost", path: "/", className: "nginx" }, probes: { liveness: { exec: ["/x"] } } }] } }, "dev: services.consumer.ingress"],
+    ["worker without a liveness check", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" } }] } }, "dev: services.consumer.probes.liveness (missing) needs a check: a worker has no HTTP default (set exec: [command, ...] or tcpPort)"],
+    ["worker with an HTTP probe", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" }, probes: { liveness: { path: "/livez" } } }] } }, 'dev: services.consumer.probes.liveness.path "/livez" is an HTTP check, but a worker serves no HTTP (use tcpPort or exec)'],
+    ["unknown kind", { dev: api({ kind: "cron" }) }, 'dev: services.api.kind "cron" is not one of http, worker'],
+    ["probe with two checks", { dev: api({ probes: { liveness: { path: "/livez", exec: ["/x"] } } }) }, "dev: services.api.probes.liveness {\"path\":\"/livez\",\"exec\":[\"/x\"]} sets path and exec (a probe is one check: path for HTTP, tcpPort or exec)"],
+    ["image build folder outside the project", { dev: api({ image: { build: "../elsewhere" } }) }, 'dev: services.api.image.build "../elsewhere" is not a folder of this repository'],
+    ["sidecar named like its service", { dev: api({ sidecars: [{ name: "api", image: { repository: "memcached", tag: "1.6" } }] }) }, 'dev: services.api.sidecars.api.name "api" is the service\'s own container name (name the sidecar apart)'],
+    ["sidecar mounting an undeclared volume", { dev: api({ sidecars: [{ name: "cache", image: { repository: "memcached", tag: "1.6" }, mounts: { data: "/data" } }] }) }, 'dev: services.api.sidecars.cache.mounts.data "/data" mounts a volume the service does not declare (volumes: none)'],
+    ["sidecar with an HTTP liveness check", { dev: api({ sidecars: [{ name: "cache", image: { repository: "memcached", tag: "1.6" }, liveness: { path: "/" } }] }) }, 'dev: services.api.sidecars.cache.liveness.path "/" is an HTTP check, but a sidecar has no port of its own here (use tcpPort or exec)'],
+    ["volume mount path with ..", { dev: api({ volumes: [{ name: "cache", mountPath: "/var/../etc" }] }) }, 'dev: services.api.volumes.cache.mountPath "/var/../etc" holds a "." or ".." segment'],
+    ["on Docker, a TCP readiness check", { dev: { ...api({ probes: { readiness: { tcpPort: 8080 } } }), target: { platform: "docker" } } }, "dev: services.api.probes.readiness is a TCP check, which Docker cannot run as a health check (use exec: [command, ...])"],
+    ["on Docker, an HTTP check of a prebuilt image", { dev: { ...api({ image: { build: null, repository: "nginx", tag: "1.27" } }), target: { platform: "docker" } } }, "dev: services.api.probes.readiness is an HTTP check, which on Docker runs the image's /app healthcheck, and only images built here (image.build) have it"],
     // sizes
     ["ConfigMap over 1 MiB", { dev: api({ config: { BIG: "x".repeat(1024 * 1024) } }) }, "dev: services.api.config holds 1048656 bytes, more than a ConfigMap can (1048576 bytes"],
     ["pod quota below the worst case", { prod: { quota: { pods: 12 } } }, "prod: quota.pods 12 is below the 13 pods the services can run at once (api 13 (10 at the autoscaling maximum, plus 3 surge)): raise quota.pods or lower replicas"],
@@ -189,6 +203,14 @@ describe("settings files", () => {
     const dir = settingsWith({ "staging.yaml": staging.replace("    replicas: 2\n", `    replicas: 2\n    secrets: [${secret}, ${secret}]\n`) });
     // THEN
     expect(loadProblems(dir)).toContain('staging.yaml: services[0].secrets[1] repeats the name "DB_PASSWORD" of services[0].secrets[0] (names in a list are unique: merge the two entries or rename one)');
+  });
+
+  test("an image built here must name a folder of the project with a Dockerfile", () => {
+    // GIVEN base.yaml building the API from a folder that is not there
+    const base = fs.readFileSync(path.join(DEFAULT_SETTINGS_DIR, "base.yaml"), "utf8");
+    const dir = settingsWith({ "base.yaml": base.replace("build: app }", "build: nosuch }") });
+    // THEN each environment names it
+    expect(loadProblems(dir)).toContain(`dev: services.api.image.build "nosuch" is not a folder of this project with a Dockerfile (${path.join(path.dirname(DEFAULT_SETTINGS_DIR), "nosuch")})`);
   });
 
   test("an environment file must set its namespace, its Docker port and its hosts", () => {

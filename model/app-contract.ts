@@ -19,8 +19,8 @@ export const DEFAULT_SECRETS_DIRECTORY = "/run/secrets";
 export interface AppFacts {
   /** The environment's name. @default - not set (the container's platform sets it) */
   readonly environment?: string;
-  /** The port it listens on. */
-  readonly port: number;
+  /** The port it listens on. @default - not set (a worker listens on none) */
+  readonly port?: number;
   /** Its secrets' names. */
   readonly secretNames: readonly string[];
   /** The folder its secrets are files in. @default - not set (secrets are variables) */
@@ -31,7 +31,7 @@ export interface AppFacts {
 export function appEnvironment(facts: AppFacts): Record<string, string> {
   return {
     ...(facts.environment !== undefined ? { [APP_VARIABLES.environment]: facts.environment } : {}),
-    [APP_VARIABLES.port]: String(facts.port),
+    ...(facts.port !== undefined ? { [APP_VARIABLES.port]: String(facts.port) } : {}),
     ...(facts.secretsDirectory !== undefined ? { [APP_VARIABLES.secretsDirectory]: facts.secretsDirectory } : {}),
     [APP_VARIABLES.secretNames]: facts.secretNames.join(","),
   };

@@ -126,7 +126,18 @@ export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, opt
   const layered = layeredSettings(settingsDir);
 
   const root = path.dirname(path.resolve(settingsDir));
-  const specs = validateEnvironments(layered, { platform: options.platform }).map((spec) => ({
+  const validated = validateEnvironments(layered, { platform: options.platform });
+  const missingBuilds = validated.flatMap((spec) =>
+    spec.services.flatMap((service) => {
+      const folder = service.image.build;
+      // A folder of this project (where app/ is), wherever the settings folder is.
+      const project = path.dirname(DEFAULT_SETTINGS_DIR);
+      if (folder === undefined || fs.existsSync(path.join(project, folder, "Dockerfile"))) return [];
+      return [`${spec.name}: services.${service.name}.image.build "${folder}" is not a folder of this project with a Dockerfile (${path.join(project, folder)})`];
+    }),
+  );
+  if (missingBuilds.length > 0) throw new ConfigError(missingBuilds);
+  const specs = validated.map((spec) => ({
     ...spec,
     services: spec.services.map((service) => ({
       ...service,

@@ -101,18 +101,51 @@ const serviceResources = z
   .strict()
   .superRefine(limitAtLeastRequest);
 
-/** An HTTP probe; what it leaves out is `defaults`. */
-const probe = (defaults: HttpProbeDefaults) =>
-  z
-    .object({
-      path: httpPath.default(defaults.path),
-      initialDelaySeconds: nonNegativeInt.default(defaults.initialDelaySeconds),
-      periodSeconds: positiveInt.default(defaults.periodSeconds),
-      timeoutSeconds: positiveInt.default(defaults.timeoutSeconds),
-      failureThreshold: positiveInt.default(defaults.failureThreshold),
-    })
-    .strict()
-    .default({});
+/** A probe as written: at most one check (an HTTP path, a TCP port or a command) and its timing. */
+const probeInput = z
+  .object({
+    path: httpPath.optional(),
+    tcpPort: port.optional(),
+    exec: z.array(z.string().min(1, { message: "is an empty argument" })).min(1, { message: "needs a command" }).optional(),
+    initialDelaySeconds: nonNegativeInt.optional(),
+    periodSeconds: positiveInt.optional(),
+    timeoutSeconds: positiveInt.optional(),
+    failureThreshold: positiveInt.optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const checks = (["path", "tcpPort", "exec"] as const).filter((check) => value[check] !== undefined);
+    if (checks.length > 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `sets ${checks.join(" and ")} (a probe is one check: path for HTTP, tcpPort or exec)` });
+  });
+
+type ProbeInput = z.output<typeof probeInput>;
+
+/** What a probe checks. */
+export type ProbeCheck =
+  | { readonly kind: "http"; readonly path: string }
+  | { readonly kind: "tcp"; readonly port: number }
+  | { readonly kind: "exec"; readonly command: readonly string[] };
+
+function checkOf(probe: ProbeInput | undefined): ProbeCheck | undefined {
+  if (probe?.path !== undefined) return { kind: "http", path: probe.path };
+  if (probe?.tcpPort !== undefined) return { kind: "tcp", port: probe.tcpPort };
+  if (probe?.exec !== undefined) return { kind: "exec", command: probe.exec };
+  return undefined;
+}
+
+/** A probe with its check and every timing field, what it leaves out taken from `defaults`. */
+function completeProbe(probe: ProbeInput | undefined, check: ProbeCheck, defaults: HttpProbeDefaults) {
+  return {
+    check,
+    initialDelaySeconds: probe?.initialDelaySeconds ?? defaults.initialDelaySeconds,
+    periodSeconds: probe?.periodSeconds ?? defaults.periodSeconds,
+    timeoutSeconds: probe?.timeoutSeconds ?? defaults.timeoutSeconds,
+    failureThreshold: probe?.failureThreshold ?? defaults.failureThreshold,
+  };
+}
+
+/** Where a service's image comes from: built from a folder of this repository, or a prebuilt reference. */
+const BUILD_FOLDER = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 const secretReference = z
   .object({
@@ -185,7 +218,16 @@ const grayRelease = z
     }
   });
 
-const image = z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag) }).strict();
+const image = z
+  .object({
+    repository: checked(grammar.imageRepository),
+    tag: checked(grammar.imageTag),
+    build: z
+      .string()
+      .regex(BUILD_FOLDER, { message: 'is not a folder of this repository (a relative path like "app", no ".." and no leading "/")' })
+      .optional(),
+  })
+  .strict();
 
 /** A config value: text, or a number or boolean written as text. */
 const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((value, ctx) => {
@@ -196,25 +238,94 @@ const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((
   }
 });
 
+const PROBES = ["liveness", "readiness", "startup"] as const;
+
+const ABSOLUTE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
+const mountPath = z.string().regex(ABSOLUTE_PATH, { message: 'is not an absolute path of plain segments (e.g. "/var/cache")' }).refine((value) => !/\/\.\.?(\/|$)/.test(value), {
+  message: 'holds a "." or ".." segment',
+});
+
+/** A scratch volume of the pod (an emptyDir; a tmpfs on Docker), so a read-only root filesystem can still write. */
+const volume = z
+  .object({
+    name: dns1123Label,
+    sizeLimit: quantity.optional(),
+    inMemory: z.boolean().default(false),
+    mountPath: mountPath.optional(),
+  })
+  .strict();
+
+/** A second container beside the service's own (a cache, a proxy): a prebuilt image, as locked down. */
+const sidecar = z
+  .object({
+    name: dns1123Label,
+    image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag) }).strict(),
+    args: z.array(z.string()).optional(),
+    resources: serviceResources.default({}),
+    liveness: probeInput.optional(),
+    mounts: z.record(dns1123Label, mountPath).default({}),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.liveness?.path !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["liveness", "path"], message: "is an HTTP check, but a sidecar has no port of its own here (use tcpPort or exec)" });
+    }
+  })
+  .transform(({ liveness, ...rest }) => {
+    const check = checkOf(liveness);
+    return { ...rest, liveness: check === undefined ? undefined : completeProbe(liveness, check, DEFAULT_HTTP_PROBES.liveness) };
+  });
+
 export const serviceSchema = z
   .object({
     name: serviceName,
+    kind: z.enum(["http", "worker"]).default("http"),
     image,
-    port: port.default(DEFAULT_PORT),
+    port: port.optional(),
     replicas: positiveInt.default(DEFAULT_REPLICAS),
     resources: serviceResources.default({}),
-    probes: z
-      .object({ liveness: probe(DEFAULT_HTTP_PROBES.liveness), readiness: probe(DEFAULT_HTTP_PROBES.readiness), startup: probe(DEFAULT_HTTP_PROBES.startup) })
-      .strict()
-      .default({}),
+    probes: z.object({ liveness: probeInput.optional(), readiness: probeInput.optional(), startup: probeInput.optional() }).strict().default({}),
     config: z.record(envVarName, configValue.transform(String)).default({}),
     secrets: z.array(secretReference).default([]),
     ingress: ingress.optional(),
     autoscaling: autoscaling.default({}),
     disruptionBudget: disruptionBudget.default({}),
     grayRelease: grayRelease.default({}),
+    sidecars: z.array(sidecar).default([]),
+    volumes: z.array(volume).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((service, ctx) => {
+    const volumes = new Set(service.volumes.map((item) => item.name));
+    service.sidecars.forEach((item, index) => {
+      if (item.name === service.name) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "name"], message: "is the service's own container name (name the sidecar apart)" });
+      for (const name of Object.keys(item.mounts).filter((mount) => !volumes.has(mount))) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "mounts", name], message: `mounts a volume the service does not declare (volumes: ${[...volumes].join(", ") || "none"})` });
+      }
+    });
+    if (service.kind !== "worker") return;
+    const worker = "a worker serves no HTTP";
+    if (service.port !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["port"], message: `is set, but ${worker} (remove it, or make the service kind: http)` });
+    if (service.ingress !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ingress"], message: `is set, but ${worker} (remove it, or make the service kind: http)` });
+    for (const name of PROBES) {
+      if (service.probes[name]?.path !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["probes", name, "path"], message: `is an HTTP check, but ${worker} (use tcpPort or exec)` });
+    }
+    if (checkOf(service.probes.liveness) === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["probes", "liveness"], message: "needs a check: a worker has no HTTP default (set exec: [command, ...] or tcpPort)" });
+    }
+  })
+  .transform((service) => {
+    const { kind, port, probes, ...rest } = service;
+    if (kind === "worker") {
+      // Readiness and startup check what liveness checks unless they say otherwise.
+      const liveness = checkOf(probes.liveness) as ProbeCheck;
+      const complete = (name: (typeof PROBES)[number]) => completeProbe(probes[name], checkOf(probes[name]) ?? liveness, DEFAULT_HTTP_PROBES[name]);
+      return { ...rest, kind, probes: { liveness: complete("liveness"), readiness: complete("readiness"), startup: complete("startup") } };
+    }
+    const complete = (name: (typeof PROBES)[number]) =>
+      completeProbe(probes[name], checkOf(probes[name]) ?? { kind: "http", path: DEFAULT_HTTP_PROBES[name].path }, DEFAULT_HTTP_PROBES[name]);
+    return { ...rest, kind, port: port ?? DEFAULT_PORT, probes: { liveness: complete("liveness"), readiness: complete("readiness"), startup: complete("startup") } };
+  });
 
 // Terraform reads backend blocks literally (no templates), so these values are validated, never escaped.
 const backend = z.discriminatedUnion("kind", [
@@ -269,6 +380,10 @@ export const environmentSchema = z
 
 export type EnvironmentSettings = z.output<typeof environmentSchema>;
 export type ServiceSettings = z.output<typeof serviceSchema>;
+/** A service served over HTTP: a port, a Service, a traffic entry. */
+export type HttpServiceSettings = Extract<ServiceSettings, { kind: "http" }>;
+/** A worker: no port, no Service, exec or TCP probes. */
+export type WorkerServiceSettings = Extract<ServiceSettings, { kind: "worker" }>;
 export type ResourceSettings = ServiceSettings["resources"];
 export type ProbeSettings = ServiceSettings["probes"]["liveness"];
 export type SecretReference = ServiceSettings["secrets"][number];

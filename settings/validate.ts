@@ -176,6 +176,7 @@ function environmentRules(spec: Environment, platform: Platform): string[] {
   }
   if (platform === "kubernetes") problems.push(...podQuotaRule(spec));
   if (platform === "docker") {
+    problems.push(...dockerHealthCheckRules(spec));
     const max = spec.target.docker.maxReplicas ?? DOCKER_MAX_REPLICAS;
     for (const service of spec.services.filter((candidate) => candidate.replicas > max)) {
       problems.push(
@@ -186,9 +187,30 @@ function environmentRules(spec: Environment, platform: Platform): string[] {
   return problems;
 }
 
+/**
+ * On Docker a probe becomes a health check, which is a command run in the container: an exec probe as it is, an
+ * HTTP probe through the API binary's `/app healthcheck` (only in images built here), and no TCP probe at all.
+ */
+function dockerHealthCheckRules(spec: Environment): string[] {
+  const problems: string[] = [];
+  for (const service of spec.services) {
+    const at = `${spec.name}: services.${service.name}`;
+    const readiness = service.probes.readiness.check;
+    if (readiness.kind === "tcp") problems.push(`${at}.probes.readiness is a TCP check, which Docker cannot run as a health check (use exec: [command, ...])`);
+    if (readiness.kind === "http" && service.image.build === undefined) {
+      problems.push(`${at}.probes.readiness is an HTTP check, which on Docker runs the image's /app healthcheck, and only images built here (image.build) have it (use exec: [command, ...])`);
+    }
+    for (const sidecar of service.sidecars) {
+      if (sidecar.liveness?.check.kind === "tcp") problems.push(`${at}.sidecars.${sidecar.name}.liveness is a TCP check, which Docker cannot run as a health check (use exec: [command, ...])`);
+    }
+  }
+  return problems;
+}
+
 /** The ConfigMap a service gets: its config plus the app's environment contract. */
 function configMapData(spec: Environment, service: Environment["services"][number]): Record<string, string> {
-  return { ...service.config, ...appEnvironment({ environment: spec.name, port: service.port, secretNames: service.secrets.map((secret) => secret.name) }) };
+  const port = service.kind === "http" ? service.port : undefined;
+  return { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: service.secrets.map((secret) => secret.name) }) };
 }
 
 /**

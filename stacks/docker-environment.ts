@@ -7,21 +7,24 @@ import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import {
   BuiltImage,
+  ContainerImage,
   ContainerService,
   DEFAULT_TIMEOUT_SECONDS,
   HealthCheck,
   IngressProxy,
   IsolatedNetwork,
+  LocalImage,
   ProxyImage,
   ProxyRoute,
 } from "../constructs/docker";
-import { DEFAULT_SETTINGS_DIR, Environment, ServiceSettings } from "../settings";
+import { DEFAULT_PORT } from "../model/service-defaults";
+import { DEFAULT_SETTINGS_DIR, Environment, ProbeSettings, ServiceSettings } from "../settings";
 import { hashBuildContext } from "../images/build-context";
 import { APP_VARIABLES } from "../model/app-contract";
 import { ServiceSecrets } from "./secret-variables";
 
-/** The API's build context: where Terraform finds it, and its fingerprint. */
-export interface AppSource {
+/** A build context: where Terraform finds it, and its fingerprint. */
+export interface BuildSource {
   /** Build context as Terraform sees it: relative to cdktf.out/stacks/<env>, or absolute. */
   readonly context: string;
   /** Fingerprint of the context's files; the image is rebuilt when it changes. */
@@ -35,30 +38,45 @@ export interface DockerEnvironmentProps {
   readonly secrets: ServiceSecrets;
   /** Refuse `destroy` of the environment's networks. */
   readonly preventDestroy: boolean;
-  /** The API's sources. @default - app/ of this project, hashed at synth time */
-  readonly appSource?: AppSource;
+  /** Where a service's `image.build` folder is, as Terraform sees it. @default - that folder of this project, hashed at synth time */
+  readonly buildSource?: (folder: string) => BuildSource;
   /** Image of the Go toolchain the API is compiled in (build arg BUILDER_IMAGE). @default "golang:1.26" */
   readonly builderImage?: string;
   /** The reverse proxy's image. @default ProxyImage.localBuild() (scripts/proxy-image.sh) */
   readonly proxyImage?: ProxyImage;
 }
 
-/** This project's app/, as Terraform sees it from the folder it runs in: <synth output>/stacks/<stack>. */
-export function defaultAppSource(scope: Construct): AppSource {
-  const appDir = path.join(path.dirname(DEFAULT_SETTINGS_DIR), "app");
+/** A folder of this project, as Terraform sees it from the folder it runs in: <synth output>/stacks/<stack>. */
+export function projectBuildSource(scope: Construct, folder: string): BuildSource {
+  const dir = path.join(path.dirname(DEFAULT_SETTINGS_DIR), folder);
   const stackDir = path.resolve(App.of(scope).outdir, "stacks", TerraformStack.of(scope).node.id);
-  return { context: path.relative(stackDir, appDir), hash: hashBuildContext(appDir) };
+  return { context: path.relative(stackDir, dir), hash: hashBuildContext(dir) };
+}
+
+/** A Docker health check for a probe: HTTP through the API binary's own `healthcheck`, or the probe's command. */
+function healthCheckOf(probe: ProbeSettings, port: number | undefined, startPeriodSeconds: number): HealthCheck {
+  const { check } = probe;
+  const timing = {
+    intervalSeconds: probe.periodSeconds,
+    // The probe's timeout is for an answer; this check also starts a process in the container.
+    timeoutSeconds: Math.max(probe.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS),
+    retries: probe.failureThreshold,
+    startPeriodSeconds,
+  };
+  switch (check.kind) {
+    case "http":
+      return HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port ?? DEFAULT_PORT}${check.path}`], timing);
+    case "exec":
+      return HealthCheck.exec(check.command, timing);
+    case "tcp":
+      // Validation refuses TCP checks on Docker: a health check is a command, and the image may have no client.
+      throw new Error(`a TCP probe cannot be a Docker health check (use an exec probe)`);
+  }
 }
 
 const healthCheck = (service: ServiceSettings) => {
   const { readiness, startup } = service.probes;
-  return HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${service.port}${readiness.path}`], {
-    intervalSeconds: readiness.periodSeconds,
-    // The readiness probe's timeout is for an HTTP answer; this check also starts a process in the container.
-    timeoutSeconds: Math.max(readiness.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS),
-    retries: readiness.failureThreshold,
-    startPeriodSeconds: startup.initialDelaySeconds + startup.periodSeconds * startup.failureThreshold,
-  });
+  return healthCheckOf(readiness, service.kind === "http" ? service.port : undefined, startup.initialDelaySeconds + startup.periodSeconds * startup.failureThreshold);
 };
 
 export class DockerEnvironment extends Construct {
@@ -69,25 +87,29 @@ export class DockerEnvironment extends Construct {
   constructor(scope: Construct, id: string, props: DockerEnvironmentProps) {
     super(scope, id);
     const { spec } = props;
-    const appSource = props.appSource ?? defaultAppSource(this);
+    const buildSource = props.buildSource ?? ((folder: string) => projectBuildSource(this, folder));
     const labels = { ...spec.labels, environment: spec.name };
     this.network = new IsolatedNetwork(this, "network", { name: spec.namespace, labels, preventDestroy: props.preventDestroy });
 
     const routes: ProxyRoute[] = [];
     for (const service of spec.services) {
-      const image = (tag: string, imageId: string) =>
-        new BuiltImage(this, imageId, {
-          name: `${service.image.repository}:${tag}`,
-          context: appSource.context,
-          buildArgs: { BUILDER_IMAGE: props.builderImage ?? "golang:1.26", VERSION: tag },
-          sourceHash: appSource.hash,
-          labels: { ...labels, service: service.name },
-        });
+      const folder = service.image.build;
+      const source = folder === undefined ? undefined : buildSource(folder);
+      const image = (tag: string, imageId: string): ContainerImage =>
+        source === undefined
+          ? new LocalImage(this, imageId, { name: `${service.image.repository}:${tag}` })
+          : new BuiltImage(this, imageId, {
+              name: `${service.image.repository}:${tag}`,
+              context: source.context,
+              buildArgs: { BUILDER_IMAGE: props.builderImage ?? "golang:1.26", VERSION: tag },
+              sourceHash: source.hash,
+              labels: { ...labels, service: service.name },
+            });
       const { canaryTag, canaryWeight } = service.grayRelease;
       const replicas = new ContainerService(this, service.name, {
         network: this.network,
         image: image(service.image.tag, `${service.name}-image`),
-        port: service.port,
+        ...(service.kind === "http" ? { port: service.port } : { worker: true }),
         replicas: service.replicas,
         resources: service.resources,
         healthCheck: healthCheck(service),
@@ -97,13 +119,22 @@ export class DockerEnvironment extends Construct {
           canaryTag !== undefined && canaryWeight > 0
             ? { canaryImage: image(canaryTag, `${service.name}-canary-image`), weight: canaryWeight }
             : undefined,
+        volumes: service.volumes.map((volume) => ({ name: volume.name, sizeLimit: volume.sizeLimit, mountPath: volume.mountPath })),
+        sidecars: service.sidecars.map((sidecar) => ({
+          name: sidecar.name,
+          image: new LocalImage(this, `${service.name}-${sidecar.name}-image`, { name: `${sidecar.image.repository}:${sidecar.image.tag}` }),
+          command: sidecar.args,
+          resources: sidecar.resources,
+          healthCheck: sidecar.liveness ? healthCheckOf(sidecar.liveness, undefined, 0) : undefined,
+          mounts: sidecar.mounts,
+        })),
       });
-      if (service.ingress) {
+      if (service.kind === "http" && service.ingress) {
         const { host, path: prefix } = service.ingress;
-        routes.push({ host, path: prefix, upstreams: replicas.upstreams, healthPath: service.probes.readiness.path });
+        const readiness = service.probes.readiness.check;
+        routes.push({ host, path: prefix, upstreams: replicas.upstreams, healthPath: readiness.kind === "http" ? readiness.path : undefined });
       }
     }
-
     if (routes.length > 0) {
       this.proxy = new IngressProxy(this, "ingress", {
         network: this.network,

@@ -1,8 +1,8 @@
 // Renders a validated environment spec as Kubernetes constructs.
 import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
-import { IsolatedNamespace, Probe, WebService } from "../constructs/kubernetes";
-import { Environment, ProbeSettings } from "../settings";
+import { IsolatedNamespace, Probe, WebService, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
+import { Environment, ProbeSettings, ServiceSettings } from "../settings";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
@@ -14,7 +14,17 @@ export interface KubernetesEnvironmentProps {
   readonly preventDestroy: boolean;
 }
 
-const probe = (settings: ProbeSettings) => Probe.httpGet(settings.path, settings);
+/** The construct's probe for a probe of the settings. */
+export function probeOf({ check, ...timing }: ProbeSettings): Probe {
+  switch (check.kind) {
+    case "http":
+      return Probe.httpGet(check.path, timing);
+    case "tcp":
+      return Probe.tcp(check.port, timing);
+    case "exec":
+      return Probe.exec(check.command, timing);
+  }
+}
 
 export class KubernetesEnvironment extends Construct {
   readonly namespace: IsolatedNamespace;
@@ -32,23 +42,15 @@ export class KubernetesEnvironment extends Construct {
     });
     for (const service of spec.services) {
       const secrets = props.secrets.get(service.name) ?? [];
-      new WebService(this, service.name, {
+      const port = service.kind === "http" ? service.port : undefined;
+      const workload: Omit<WorkloadProps, "http"> = {
         namespace: this.namespace,
-        image: `${service.image.repository}:${service.image.tag}`,
-        port: service.port,
+        image: imageReference(service.image, service.image.tag),
         replicas: service.replicas,
         resources: service.resources,
-        probes: {
-          liveness: probe(service.probes.liveness),
-          readiness: probe(service.probes.readiness),
-          startup: probe(service.probes.startup),
-        },
-        config: {
-          ...service.config,
-          ...appEnvironment({ environment: spec.name, port: service.port, secretNames: secrets.map((secret) => secret.name) }),
-        },
+        probes: { liveness: probeOf(service.probes.liveness), readiness: probeOf(service.probes.readiness), startup: probeOf(service.probes.startup) },
+        config: { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: secrets.map((secret) => secret.name) }) },
         secrets,
-        ingress: service.ingress,
         autoscaling: service.autoscaling.enabled
           ? {
               minReplicas: service.autoscaling.minReplicas,
@@ -59,9 +61,34 @@ export class KubernetesEnvironment extends Construct {
         minAvailable: service.disruptionBudget.enabled ? service.disruptionBudget.minAvailable : undefined,
         grayRelease:
           service.grayRelease.canaryTag !== undefined
-            ? { canaryImage: `${service.image.repository}:${service.grayRelease.canaryTag}`, weight: service.grayRelease.canaryWeight }
+            ? { canaryImage: imageReference(service.image, service.grayRelease.canaryTag), weight: service.grayRelease.canaryWeight }
             : undefined,
-      });
+      };
+      const built =
+        service.kind === "http"
+          ? new WebService(this, service.name, { ...workload, port: service.port, ingress: service.ingress })
+          : new Worker(this, service.name, { ...workload, probes: workload.probes as WorkerProps["probes"] });
+      addSidecars(built, service);
     }
+  }
+}
+
+/** "repository:tag". */
+function imageReference(image: ServiceSettings["image"], tag: string): string {
+  return `${image.repository}:${tag}`;
+}
+
+/** The service's volumes and sidecars, added to its pods. */
+function addSidecars(workload: Workload, service: ServiceSettings): void {
+  for (const volume of service.volumes) workload.addVolume({ name: volume.name, sizeLimit: volume.sizeLimit, inMemory: volume.inMemory }, volume.mountPath);
+  for (const sidecar of service.sidecars) {
+    workload.addContainer({
+      name: sidecar.name,
+      image: imageReference(sidecar.image, sidecar.image.tag),
+      args: sidecar.args,
+      resources: sidecar.resources,
+      liveness: sidecar.liveness ? probeOf(sidecar.liveness) : undefined,
+      mounts: sidecar.mounts,
+    });
   }
 }

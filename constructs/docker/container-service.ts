@@ -1,10 +1,13 @@
 // A stateless HTTP service as replica containers on an isolated network: a stable track, plus a canary track
 // during a gray release. It renders no proxy itself; `upstreams` tells an IngressProxy where to send traffic
 // and with which weights, so the canary gets its share of requests whatever the replica counts are.
+import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { appEnvironment, DEFAULT_SECRETS_DIRECTORY } from "../../model/app-contract";
 import { splitReplicas } from "../../model/gray-release";
+import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS } from "../../model/service-defaults";
+import { labelBlocks } from "./_labels";
 import { ContainerImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
@@ -27,6 +30,32 @@ export interface ContainerServiceGrayRelease {
   readonly weight: number;
 }
 
+/** A scratch volume of each replica (a tmpfs, shared by the replica and its sidecars: a pod's emptyDir). */
+export interface ScratchVolume {
+  /** Volume name, unique in the service. */
+  readonly name: string;
+  /** Size limit, a quantity. @default - the tmpfs default (half the host's memory) */
+  readonly sizeLimit?: string;
+  /** Where the service's own container mounts it. @default - not mounted there */
+  readonly mountPath?: string;
+}
+
+/** A sidecar: a container beside each replica, in its network namespace (localhost is shared, as in a pod). */
+export interface Sidecar {
+  /** Name, unique in the service; the container is "<replica>-<name>". */
+  readonly name: string;
+  /** Its image. */
+  readonly image: ContainerImage;
+  /** Arguments after the image's entrypoint. @default - the image's CMD */
+  readonly command?: readonly string[];
+  /** CPU and memory. @default - see HardenedContainer */
+  readonly resources?: ContainerResources;
+  /** Its health check. @default - none (apply does not wait for it) */
+  readonly healthCheck?: HealthCheck;
+  /** Scratch volumes it mounts: volume name → path. @default {} */
+  readonly mounts?: Readonly<Record<string, string>>;
+}
+
 /** One backend of a proxy route. */
 export interface Upstream {
   /** Host name the proxy dials: the container name, resolved on the shared network. */
@@ -46,6 +75,8 @@ export interface ContainerServiceProps {
   readonly namePrefix?: string;
   /** Port the app listens on (also passed as PORT). @default 8080 */
   readonly port?: number;
+  /** A worker: no port, no PORT variable, no upstreams for a proxy; its health check must be given. @default false */
+  readonly worker?: boolean;
   /** Replicas, split with the canary during a gray release. @default 1 */
   readonly replicas?: number;
   /** CPU and memory of each replica. @default - see HardenedContainer */
@@ -60,6 +91,10 @@ export interface ContainerServiceProps {
   readonly secretsDirectory?: string;
   /** Run a canary beside the stable track. @default - stable track only */
   readonly grayRelease?: ContainerServiceGrayRelease;
+  /** Scratch volumes of each replica. @default [] */
+  readonly volumes?: readonly ScratchVolume[];
+  /** Sidecars of each replica. @default [] */
+  readonly sidecars?: readonly Sidecar[];
   /** Seconds `apply` waits for a replica to become healthy. @default 60 */
   readonly waitTimeoutSeconds?: number;
 }
@@ -84,8 +119,11 @@ export class ContainerService extends Construct {
   /** The replicas as proxy upstreams with their weights. */
   readonly upstreams: Upstream[] = [];
 
+  private readonly sidecars: readonly Sidecar[];
+
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);
+    this.sidecars = props.sidecars ?? [];
     const port = props.port ?? DEFAULT_PORT;
     const prefix = props.namePrefix ?? `${props.network.name}-${id}`;
     const secretsDirectory = props.secretsDirectory ?? DEFAULT_SECRETS_DIRECTORY;
@@ -93,10 +131,14 @@ export class ContainerService extends Construct {
     const weight = props.grayRelease?.weight ?? 0;
     const split = splitReplicas(props.replicas ?? DEFAULT_REPLICAS, weight);
     const weights = trackWeights(split.stable, split.canary, weight);
+    const worker = props.worker ?? false;
+    if (worker && props.port !== undefined) throw new Error(`${prefix}: a worker has no port`);
+    if (worker && props.healthCheck === undefined) throw new Error(`${prefix}: a worker needs a health check (HealthCheck.exec)`);
     const healthCheck =
       props.healthCheck ??
       HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}${DEFAULT_HTTP_PROBES.readiness.path}`], { intervalSeconds: 5, retries: 3 });
-    const env = { ...(props.config ?? {}), ...appEnvironment({ port, secretsDirectory, secretNames: secrets.map((secret) => secret.name) }) };
+    const secretNames = secrets.map((secret) => secret.name);
+    const env = { ...(props.config ?? {}), ...appEnvironment({ port: worker ? undefined : port, secretsDirectory, secretNames }) };
 
     // One volume of secret files for the service, mounted read-only by every replica of both tracks.
     const secretFiles =
@@ -112,6 +154,7 @@ export class ContainerService extends Construct {
     const track = (name: "stable" | "canary", image: ContainerImage, count: number, trackWeight: number) => {
       for (let index = 1; index <= count; index++) {
         const containerName = name === "stable" ? `${prefix}-${index}` : `${prefix}-canary-${index}`;
+        const scratch = this.scratchVolumes(containerName, `${name}-${index}`, props);
         const replica = new HardenedContainer(this, `${name}-${index}`, {
           name: containerName,
           image,
@@ -119,18 +162,56 @@ export class ContainerService extends Construct {
           aliases: [id],
           env,
           fileMounts: secretFiles ? [{ volume: secretFiles, directory: secretsDirectory }] : [],
+          scratchMounts: (props.volumes ?? []).flatMap((volume) => (volume.mountPath ? [{ volume: scratch.get(volume.name) as Volume, path: volume.mountPath }] : [])),
           resources: props.resources,
           healthCheck,
           waitTimeoutSeconds: props.waitTimeoutSeconds,
           labels: { ...props.network.labels, service: id, [TRACK_LABEL]: name },
         });
         this.replicas.push(replica);
-        this.upstreams.push({ host: containerName, port, weight: trackWeight });
+        this.addSidecars(replica, scratch);
+        if (!worker) this.upstreams.push({ host: containerName, port, weight: trackWeight });
       }
     };
     track("stable", props.image, split.stable, weights.stable);
     if (props.grayRelease && split.canary > 0) {
       track("canary", props.grayRelease.canaryImage, split.canary, weights.canary);
+    }
+  }
+
+  /** One tmpfs volume per scratch volume of a replica, owned by the user the containers run as. */
+  private scratchVolumes(containerName: string, id: string, props: ContainerServiceProps): Map<string, Volume> {
+    return new Map(
+      (props.volumes ?? []).map((volume) => {
+        const size = volume.sizeLimit ? `,size=${Math.ceil(parseQuantity(volume.sizeLimit))}` : "";
+        const created = new Volume(this, `${id}-volume-${volume.name}`, {
+          name: `${containerName}-${volume.name}`,
+          driver: "local",
+          driverOpts: { type: "tmpfs", device: "tmpfs", o: `uid=65532,gid=65532${size}` },
+          labels: labelBlocks({ ...props.network.labels, service: this.node.id }),
+        });
+        return [volume.name, created];
+      }),
+    );
+  }
+
+  private addSidecars(replica: HardenedContainer, scratch: ReadonlyMap<string, Volume>): void {
+    for (const sidecar of this.sidecars) {
+      const mounts = Object.entries(sidecar.mounts ?? {}).map(([name, path]) => {
+        const volume = scratch.get(name);
+        if (!volume) throw new Error(`${replica.name}: sidecar ${sidecar.name} mounts volume "${name}", which the service does not declare`);
+        return { volume, path };
+      });
+      new HardenedContainer(this, `${replica.node.id}-sidecar-${sidecar.name}`, {
+        name: `${replica.name}-${sidecar.name}`,
+        image: sidecar.image,
+        networkOf: replica,
+        command: sidecar.command,
+        resources: sidecar.resources,
+        healthCheck: sidecar.healthCheck,
+        scratchMounts: mounts,
+        labels: { ...replica.labels, sidecar: sidecar.name },
+      });
     }
   }
 }

@@ -1,8 +1,9 @@
 // One container with this project's safe defaults: non-root, read-only root filesystem, no new privileges,
-// every capability dropped, limits and a health check always set, restarted unless stopped, and an apply that
-// returns only once the container is healthy. Files (secrets, proxy config) come from FileVolumes mounted
+// every capability dropped, limits always set, restarted unless stopped, and (with its health check, which only a
+// sidecar may go without) an apply that returns only once the container is healthy. Files (secrets, proxy config) come from FileVolumes mounted
 // read-only; an image never holds them.
 import { Container } from "@cdktf/provider-docker/lib/container";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
 import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_RESOURCES } from "../../model/service-defaults";
@@ -29,6 +30,14 @@ export interface FileMount {
   readonly directory: string;
 }
 
+/** A writable scratch volume mounted into the container (shared with the other containers that mount it). */
+export interface ScratchMount {
+  /** The volume. */
+  readonly volume: Volume;
+  /** Absolute path inside the container. */
+  readonly path: string;
+}
+
 /** A container port published on the Docker host. */
 export interface PublishedPort {
   /** Port inside the container. */
@@ -44,8 +53,13 @@ export interface HardenedContainerProps {
   readonly name: string;
   /** The image to run. */
   readonly image: ContainerImage;
-  /** Networks to attach, in order; the container joins no other network. */
-  readonly networks: readonly IsolatedNetwork[];
+  /** Networks to attach, in order; the container joins no other network. @default [] (only with networkOf) */
+  readonly networks?: readonly IsolatedNetwork[];
+  /**
+   * Share this container's network namespace instead, as the containers of one pod do (a sidecar: localhost is
+   * the same for both). It is replaced when that container is. @default - its own networks
+   */
+  readonly networkOf?: HardenedContainer;
   /** Extra DNS names of the container on each of its networks. @default [] */
   readonly aliases?: readonly string[];
   /** Arguments after the image's entrypoint. @default - the image's CMD */
@@ -56,17 +70,19 @@ export interface HardenedContainerProps {
   readonly fileMounts?: readonly FileMount[];
   /** Writable in-memory directories (path → mount options), since the root filesystem is read-only. @default {} */
   readonly tmpfs?: Readonly<Record<string, string>>;
+  /** Writable scratch volumes, shared with the other containers that mount them. @default [] */
+  readonly scratchMounts?: readonly ScratchMount[];
   /** CPU and memory. @default - requests 50m / 32Mi, limits 250m / 64Mi */
   readonly resources?: ContainerResources;
-  /** The health check; `apply` waits until it passes. */
-  readonly healthCheck: HealthCheck;
+  /** The health check; `apply` waits until it passes. @default - none, and `apply` does not wait (a sidecar without one) */
+  readonly healthCheck?: HealthCheck;
   /** Seconds `apply` waits for the container to become healthy (on a busy host, beside an image build, it is slow). @default 120 */
   readonly waitTimeoutSeconds?: number;
   /** Seconds between SIGTERM and SIGKILL when the container is stopped. @default 10 */
   readonly stopTimeoutSeconds?: number;
   /** Ports published on the host. @default [] */
   readonly ports?: readonly PublishedPort[];
-  /** Labels on the container. @default - the first network's labels */
+  /** Labels on the container. @default - the first network's labels (or those of networkOf's) */
   readonly labels?: Readonly<Record<string, string>>;
   /** UID and GID the container runs as (never 0). @default 65532 */
   readonly user?: number;
@@ -99,14 +115,19 @@ export class HardenedContainer extends Construct {
   readonly container: Container;
   /** The container name. */
   readonly name: string;
+  /** Its labels. */
+  readonly labels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: HardenedContainerProps) {
     super(scope, id);
     const user = props.user ?? 65532;
     if (user === 0) throw new Error(`${props.name}: user 0 (root) is not allowed`);
-    if (props.networks.length === 0) throw new Error(`${props.name}: a container needs at least one network`);
+    const networks = props.networks ?? [];
+    if (props.networkOf !== undefined && networks.length > 0) throw new Error(`${props.name}: a container shares another's network namespace or has networks of its own, not both`);
+    if (props.networkOf === undefined && networks.length === 0) throw new Error(`${props.name}: a container needs at least one network`);
     this.name = props.name;
-    const labels = { ...(props.labels ?? props.networks[0].labels) };
+    this.labels = { ...(props.labels ?? props.networkOf?.labels ?? networks[0].labels) };
+    const labels = this.labels;
     const resources = props.resources ?? DEFAULT_RESOURCES;
 
     const fileMounts = props.fileMounts ?? [];
@@ -114,6 +135,10 @@ export class HardenedContainer extends Construct {
       if (!mount.directory.startsWith("/")) throw new Error(`${props.name}: file mount directory "${mount.directory}" is not absolute`);
     }
     const loaders = fileMounts.map((mount) => mount.volume.loader);
+    const scratchMounts = props.scratchMounts ?? [];
+    for (const mount of scratchMounts) {
+      if (!mount.path.startsWith("/")) throw new Error(`${props.name}: scratch mount path "${mount.path}" is not absolute`);
+    }
 
     this.container = new Container(this, "container", {
       name: props.name,
@@ -123,10 +148,15 @@ export class HardenedContainer extends Construct {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, value]) => `${key}=${value}`),
       labels: labelBlocks(labels),
-      networksAdvanced: props.networks.map((network) => ({
-        name: network.network.name,
-        aliases: props.aliases && props.aliases.length > 0 ? [...props.aliases] : undefined,
-      })),
+      networksAdvanced:
+        networks.length > 0
+          ? networks.map((network) => ({
+              name: network.network.name,
+              aliases: props.aliases && props.aliases.length > 0 ? [...props.aliases] : undefined,
+            }))
+          : undefined,
+      // By ID, as the engine records it, so a second plan is empty.
+      networkMode: props.networkOf ? `container:${props.networkOf.container.id}` : undefined,
       ports: (props.ports ?? []).map((port) => ({
         internal: port.containerPort,
         external: port.hostPort,
@@ -134,8 +164,11 @@ export class HardenedContainer extends Construct {
         protocol: "tcp",
       })),
       volumes:
-        fileMounts.length > 0
-          ? fileMounts.map((mount) => ({ volumeName: mount.volume.volume.name, containerPath: mount.directory, readOnly: true }))
+        fileMounts.length + scratchMounts.length > 0
+          ? [
+              ...fileMounts.map((mount) => ({ volumeName: mount.volume.volume.name, containerPath: mount.directory, readOnly: true })),
+              ...scratchMounts.map((mount) => ({ volumeName: mount.volume.name, containerPath: mount.path, readOnly: false })),
+            ]
           : undefined,
       tmpfs: props.tmpfs && Object.keys(props.tmpfs).length > 0 ? { ...props.tmpfs } : undefined,
 
@@ -150,10 +183,10 @@ export class HardenedContainer extends Construct {
       cpus: cpus(resources.limits.cpu),
       cpuShares: cpuShares(resources.requests.cpu),
 
-      healthcheck: props.healthCheck.render(),
+      healthcheck: props.healthCheck?.render(),
       restart: "unless-stopped",
       mustRun: true,
-      wait: true,
+      wait: props.healthCheck !== undefined,
       waitTimeout: props.waitTimeoutSeconds ?? 120,
       stopTimeout: props.stopTimeoutSeconds ?? 10,
       destroyGraceSeconds: props.stopTimeoutSeconds ?? 10,

@@ -1,0 +1,414 @@
+// A stateless workload in an IsolatedNamespace: ConfigMap, Secret, Deployment (plus a canary Deployment during a
+// gray release), and optionally HorizontalPodAutoscaler v2 and PodDisruptionBudget; served over HTTP (a port, a
+// Service, an Ingress, scrape annotations) when `http` is given. WebService is the HTTP kind, Worker the other.
+// Open for additions: `addContainer` (a sidecar) and `addVolume` (an emptyDir) after construction.
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DeploymentV1, DeploymentV1SpecTemplateSpecContainer, DeploymentV1SpecTemplateSpecVolume } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { IngressV1 } from "@cdktf/provider-kubernetes/lib/ingress-v1";
+import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { Construct } from "constructs";
+import { createHash } from "crypto";
+import { ReplicaSplit, splitReplicas } from "../../model/gray-release";
+import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../../model/service-defaults";
+import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
+import { Probe } from "./probe";
+
+/** A secret value delivered to the container as an environment variable. */
+export interface SecretValue {
+  /** Environment variable name inside the container. */
+  readonly name: string;
+  /** The value as a Terraform expression (a sensitive variable), never a literal. */
+  readonly value: string;
+}
+
+/** Container probes; all three are always set. */
+export interface WorkloadProbes {
+  /** Restarts the container when it fails. @default Probe.httpGet("/livez") (HTTP only; a worker must set it) */
+  readonly liveness?: Probe;
+  /** Takes the pod out of rotation when it fails. @default Probe.httpGet("/readyz", { periodSeconds: 5 }) (HTTP), the liveness check (worker) */
+  readonly readiness?: Probe;
+  /** Holds the other probes until the app has started. @default Probe.httpGet("/livez", { periodSeconds: 2, failureThreshold: 30 }) (HTTP), the liveness check (worker) */
+  readonly startup?: Probe;
+}
+
+/** Ingress routing for the service. */
+export interface WebServiceIngress {
+  /** Host name routed to the service. */
+  readonly host: string;
+  /** Path prefix routed to the service. @default "/" */
+  readonly path?: string;
+  /** IngressClass name. @default "nginx" */
+  readonly className?: string;
+  /** Secret holding the TLS certificate for `host`. @default - plain HTTP */
+  readonly tlsSecretName?: string;
+}
+
+/** HorizontalPodAutoscaler v2 bounds. */
+export interface WebServiceAutoscaling {
+  /** Fewest replicas. */
+  readonly minReplicas: number;
+  /** Most replicas. */
+  readonly maxReplicas: number;
+  /** Average CPU utilisation (percent of requests) the autoscaler aims for. */
+  readonly targetCpuUtilization: number;
+}
+
+/** A gray release: a canary Deployment beside the stable one (behind the same Service, when served). */
+export interface WebServiceGrayRelease {
+  /** Image of the canary track. */
+  readonly canaryImage: string;
+  /** Share of replicas on the canary, 0..100 (see splitReplicas for the granularity). */
+  readonly weight: number;
+}
+
+/** How an HTTP workload is served. */
+export interface WorkloadHttp {
+  /** Port the container listens on. */
+  readonly port: number;
+  /** Route outside traffic through an Ingress. @default - no Ingress */
+  readonly ingress?: WebServiceIngress;
+}
+
+/** The container's `imagePullPolicy`. */
+export enum ImagePullPolicy {
+  ALWAYS = "Always",
+  IF_NOT_PRESENT = "IfNotPresent",
+  NEVER = "Never",
+}
+
+export interface WorkloadProps {
+  /** Namespace the workload lives in; its labels go on every object. */
+  readonly namespace: IsolatedNamespace;
+  /** Image of the stable track, "repository:tag". */
+  readonly image: string;
+  /** Served over HTTP: a container port, a Service, scrape annotations and optionally an Ingress. @default - a worker: none of them */
+  readonly http?: WorkloadHttp;
+  /** Kubernetes object names. @default - the construct id */
+  readonly name?: string;
+  /** Replicas (split with the canary during a gray release; the starting count under autoscaling). @default 1 */
+  readonly replicas?: number;
+  /** Container requests and limits. @default - requests 50m CPU / 32Mi memory, limits 250m / 64Mi */
+  readonly resources?: ContainerResources;
+  /** Liveness, readiness and startup probes. @default - see WorkloadProbes */
+  readonly probes?: WorkloadProbes;
+  /** Non-secret configuration: a ConfigMap, loaded as environment variables. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Secret values: a Secret, loaded as environment variables. @default [] */
+  readonly secrets?: readonly SecretValue[];
+  /** Scale the stable Deployment with a HorizontalPodAutoscaler (paused while a canary runs). @default - fixed replicas */
+  readonly autoscaling?: WebServiceAutoscaling;
+  /** Keep at least this many pods through voluntary disruptions (a PodDisruptionBudget). @default - no budget */
+  readonly minAvailable?: number;
+  /** Run a canary beside the stable track. @default - stable track only */
+  readonly grayRelease?: WebServiceGrayRelease;
+  /** UID and GID the container runs as (never 0). @default 65532 */
+  readonly runAsUser?: number;
+  /**
+   * When the kubelet pulls the image. The Kubernetes default for a `:latest` tag is Always, which fails for an
+   * image loaded into a local cluster (kind load) and never pushed.
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+}
+
+/** A sidecar: a second container in every pod of the workload, as locked down as the main one. */
+export interface SidecarOptions {
+  /** Container name, unique in the pod. */
+  readonly name: string;
+  /** Its image, "repository:tag". */
+  readonly image: string;
+  /** Its arguments. @default - the image's */
+  readonly args?: readonly string[];
+  /** Its requests and limits. @default - requests 50m CPU / 32Mi memory, limits 250m / 64Mi */
+  readonly resources?: ContainerResources;
+  /** Liveness probe. @default - none (the main container's probes judge the pod) */
+  readonly liveness?: Probe;
+  /** Volumes it mounts: name (from addVolume) → path. @default {} */
+  readonly mounts?: Readonly<Record<string, string>>;
+}
+
+/** A scratch volume (emptyDir), so a read-only root filesystem can still write a cache. */
+export interface VolumeOptions {
+  /** Volume name, unique in the pod. */
+  readonly name: string;
+  /** Size limit, a quantity. @default - none */
+  readonly sizeLimit?: string;
+  /** Keep it in memory (tmpfs; counts against the memory limit). @default false */
+  readonly inMemory?: boolean;
+}
+
+/** Pod annotations carrying the gray-release state, so a plan shows each step. */
+export const GRAY_RELEASE_ANNOTATIONS = {
+  weight: "gray-release/weight",
+  split: "gray-release/split",
+} as const;
+
+const SERVICE_PORT = 80;
+
+const probeOf = ({ path, ...timing }: HttpProbeDefaults) => Probe.httpGet(path, timing);
+
+function securityContext(runAsUser: number) {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: String(runAsUser),
+    runAsGroup: String(runAsUser),
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export class Workload extends Construct {
+  /** The stable Deployment; absent while the canary takes every replica (weight 100). */
+  readonly deployment?: DeploymentV1;
+  /** The canary Deployment, while a gray release runs. */
+  readonly canary?: DeploymentV1;
+  /** The ClusterIP Service in front of both tracks, when served over HTTP. */
+  readonly service?: ServiceV1;
+  /** The Ingress, when one was asked for. */
+  readonly ingress?: IngressV1;
+
+  private readonly objectName: string;
+  private readonly namespaceName: string;
+  private readonly labels: Readonly<Record<string, string>>;
+  private readonly selector: Readonly<Record<string, string>>;
+  private readonly runAsUser: number;
+  private readonly sidecars: DeploymentV1SpecTemplateSpecContainer[] = [];
+  private readonly volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
+  private readonly mainMounts: Array<{ name: string; mountPath: string }> = [];
+  /** Each Deployment with the image its main container runs, to render its pod again after an addition. */
+  private readonly tracks: Array<{ readonly deployment: DeploymentV1; readonly image: string }> = [];
+  private readonly main: (image: string) => DeploymentV1SpecTemplateSpecContainer;
+
+  constructor(scope: Construct, id: string, private readonly props: WorkloadProps) {
+    super(scope, id);
+    this.objectName = props.name ?? id;
+    this.runAsUser = props.runAsUser ?? 65532;
+    if (this.runAsUser === 0) throw new Error(`${this.objectName}: runAsUser 0 (root) is not allowed`);
+    this.namespaceName = props.namespace.namespace.metadata.name;
+    this.selector = { "app.kubernetes.io/name": this.objectName };
+    this.labels = { ...props.namespace.labels, ...this.selector };
+    const split = splitReplicas(props.replicas ?? DEFAULT_REPLICAS, props.grayRelease?.weight ?? 0);
+
+    const configMap = this.configMap();
+    const secret = this.secret();
+    this.main = this.mainContainer(configMap, secret);
+    const { stable, canary } = this.deployments(this.main, split);
+    this.deployment = stable;
+    this.canary = canary;
+    if (props.http) {
+      this.service = this.httpService();
+      if (props.http.ingress) this.ingress = this.httpIngress(props.http.ingress, this.service);
+    }
+    this.autoscaler(split, stable);
+    this.disruptionBudget();
+  }
+
+  /** Adds a sidecar container to every pod (both tracks). */
+  addContainer(options: SidecarOptions): void {
+    const names = [this.objectName, ...this.sidecars.map((container) => container.name)];
+    if (names.includes(options.name)) throw new Error(`${this.objectName}: a container named "${options.name}" is already in the pod`);
+    const resources = options.resources ?? DEFAULT_RESOURCES;
+    this.sidecars.push({
+      name: options.name,
+      image: options.image,
+      args: options.args ? [...options.args] : undefined,
+      imagePullPolicy: this.props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
+      resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+      livenessProbe: options.liveness?.render(),
+      volumeMount: this.mounts(options.name, options.mounts ?? {}),
+      securityContext: securityContext(this.runAsUser),
+    });
+    this.renderPods();
+  }
+
+  /** Adds a scratch volume to every pod; `mountPath` mounts it in the main container too. */
+  addVolume(options: VolumeOptions, mountPath?: string): void {
+    if (this.volumes.some((volume) => volume.name === options.name)) throw new Error(`${this.objectName}: a volume named "${options.name}" is already in the pod`);
+    this.volumes.push({ name: options.name, emptyDir: { medium: options.inMemory ? "Memory" : undefined, sizeLimit: options.sizeLimit } });
+    if (mountPath !== undefined) this.mainMounts.push(...this.mounts(this.objectName, { [options.name]: mountPath }));
+    this.renderPods();
+  }
+
+  /** Puts the containers and volumes into every Deployment's pod template again, after an addition. */
+  private renderPods(): void {
+    for (const { deployment, image } of this.tracks) {
+      deployment.spec.template.spec.putContainer([this.main(image), ...this.sidecars]);
+      if (this.volumes.length > 0) deployment.spec.template.spec.putVolume([...this.volumes]);
+    }
+  }
+
+  private mounts(container: string, mounts: Readonly<Record<string, string>>): Array<{ name: string; mountPath: string }> {
+    return Object.entries(mounts).map(([name, mountPath]) => {
+      if (!this.volumes.some((volume) => volume.name === name)) throw new Error(`${this.objectName}: container "${container}" mounts volume "${name}", which addVolume has not added`);
+      if (!mountPath.startsWith("/")) throw new Error(`${this.objectName}: container "${container}" mounts "${name}" at "${mountPath}", which is not absolute`);
+      return { name, mountPath };
+    });
+  }
+
+  private configMap(): ConfigMapV1 {
+    return new ConfigMapV1(this, "config", {
+      metadata: { name: `${this.objectName}-config`, namespace: this.namespaceName, labels: this.labels },
+      data: { ...(this.props.config ?? {}) },
+    });
+  }
+
+  private secret(): SecretV1 {
+    return new SecretV1(this, "secret", {
+      metadata: { name: `${this.objectName}-secrets`, namespace: this.namespaceName, labels: this.labels },
+      type: "Opaque",
+      data: Object.fromEntries((this.props.secrets ?? []).map((s) => [s.name, s.value])),
+    });
+  }
+
+  /** The workload's own container, for a given image; probes default to the HTTP ones only when served. */
+  private mainContainer(configMap: ConfigMapV1, secret: SecretV1): (image: string) => DeploymentV1SpecTemplateSpecContainer {
+    const { props } = this;
+    const port = props.http?.port;
+    const liveness = props.probes?.liveness ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.liveness) : undefined);
+    if (liveness === undefined) throw new Error(`${this.objectName}: a worker needs a liveness probe (Probe.exec or Probe.tcp)`);
+    const probes = {
+      liveness,
+      readiness: props.probes?.readiness ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.readiness) : liveness),
+      startup: props.probes?.startup ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.startup) : liveness),
+    };
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+    return (image) => ({
+      name: this.objectName,
+      image,
+      imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
+      port: port !== undefined ? [{ name: "http", containerPort: port, protocol: "TCP" }] : undefined,
+      envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+      resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+      livenessProbe: probes.liveness.render(port),
+      readinessProbe: probes.readiness.render(port),
+      startupProbe: probes.startup.render(port),
+      securityContext: securityContext(this.runAsUser),
+      volumeMount: this.mainMounts.length > 0 ? [...this.mainMounts] : undefined,
+    });
+  }
+
+  private deployments(main: (image: string) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit): { stable?: DeploymentV1; canary?: DeploymentV1 } {
+    const { props } = this;
+    const weight = props.grayRelease?.weight ?? 0;
+    const autoscaled = props.autoscaling !== undefined && split.canary === 0;
+    // A config change alters the pod template, so Kubernetes rolls the pods.
+    const configChecksum = createHash("sha256").update(JSON.stringify(Object.entries(props.config ?? {}).sort())).digest("hex");
+    const grayAnnotations = {
+      [GRAY_RELEASE_ANNOTATIONS.weight]: String(weight),
+      [GRAY_RELEASE_ANNOTATIONS.split]: `stable=${split.stable} canary=${split.canary} effective=${split.effectiveWeight}%`,
+    };
+    const scrape: Record<string, string> = props.http
+      ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(props.http.port), "prometheus.io/path": "/metrics" }
+      : {};
+    const deployment = (deploymentId: string, track: "stable" | "canary", image: string, replicas: number, ignoreReplicas: boolean) => {
+      const created = new DeploymentV1(this, deploymentId, {
+        metadata: {
+          name: track === "stable" ? this.objectName : `${this.objectName}-canary`,
+          namespace: this.namespaceName,
+          labels: { ...this.labels, track },
+          annotations: grayAnnotations,
+        },
+        spec: {
+          replicas: String(replicas),
+          selector: { matchLabels: { ...this.selector, track } },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "0" } },
+          template: {
+            metadata: {
+              labels: { ...this.labels, track },
+              annotations: { "checksum/config": configChecksum, ...scrape },
+            },
+            spec: {
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: String(this.runAsUser),
+                runAsGroup: String(this.runAsUser),
+                fsGroup: String(this.runAsUser),
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              container: [main(image)],
+            },
+          },
+        },
+        // Under autoscaling the HPA owns the replica count after creation.
+        lifecycle: ignoreReplicas ? { ignoreChanges: ["spec[0].replicas"] } : undefined,
+      });
+      this.tracks.push({ deployment: created, image });
+      return created;
+    };
+
+    // A stable track of no replicas is removed rather than scaled to 0: under autoscaling Terraform ignores the
+    // replica count after creation and the HPA never scales up from 0, so going back from a 100% canary would
+    // leave the service without pods. Created anew, the Deployment starts with its full count.
+    const stable =
+      split.stable > 0
+        ? deployment("deployment", "stable", props.image, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
+        : undefined;
+    const canary = props.grayRelease && split.canary > 0 ? deployment("canary", "canary", props.grayRelease.canaryImage, split.canary, false) : undefined;
+    return { stable, canary };
+  }
+
+  private httpService(): ServiceV1 {
+    return new ServiceV1(this, "service", {
+      metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
+      spec: {
+        type: "ClusterIP",
+        selector: this.selector,
+        port: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+      },
+    });
+  }
+
+  private httpIngress(ingress: WebServiceIngress, service: ServiceV1): IngressV1 {
+    return new IngressV1(this, "ingress", {
+      metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
+      spec: {
+        ingressClassName: ingress.className ?? "nginx",
+        rule: [
+          {
+            host: ingress.host,
+            http: {
+              path: [
+                {
+                  path: ingress.path ?? "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: service.metadata.name, port: { number: SERVICE_PORT } } },
+                },
+              ],
+            },
+          },
+        ],
+        tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
+      },
+      waitForLoadBalancer: false,
+    });
+  }
+
+  private autoscaler(split: ReplicaSplit, stable: DeploymentV1 | undefined): void {
+    const { autoscaling } = this.props;
+    if (!autoscaling || split.canary > 0 || !stable) return;
+    new HorizontalPodAutoscalerV2(this, "autoscaler", {
+      metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
+      spec: {
+        minReplicas: autoscaling.minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: stable.metadata.name },
+        metric: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.targetCpuUtilization } } }],
+      },
+    });
+  }
+
+  private disruptionBudget(): void {
+    if (this.props.minAvailable === undefined) return;
+    new PodDisruptionBudgetV1(this, "disruption-budget", {
+      metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
+      spec: { minAvailable: String(this.props.minAvailable), selector: { matchLabels: this.selector } },
+    });
+  }
+}
