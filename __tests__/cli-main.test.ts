@@ -9,8 +9,8 @@ describe("cli parseArgs", () => {
 
   test("every problem at once", () => {
     // GIVEN an unknown command, and extra arguments  THEN each is named, with the valid commands
-    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans)\nenvapi: unexpected arguments "--force"');
-    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans)\nenvapi: an environment is required (e.g. staging)");
+    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans, plan)\nenvapi: unexpected arguments "--force"');
+    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans, plan)\nenvapi: an environment is required (e.g. staging)");
   });
 });
 
@@ -25,10 +25,15 @@ describe("cli main", () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  test("plan asks for a folder", () => {
+    expect(() => parseArgs(["plan"])).toThrow("envapi: an output folder is required (e.g. plans)");
+    expect(parseArgs(["plan", "plans"])).toEqual({ command: "plan", environment: "plans" });
+  });
+
   test("a usage problem exits 2 with the usage", () => {
     expect(main(["deploy"])).toBe(2);
     expect(stderr.join("")).toContain("envapi: an environment is required");
-    expect(stderr.join("")).toContain("Usage: envapi <command> <environment>");
+    expect(stderr.join("")).toContain("Usage: envapi <command> <environment | folder>");
   });
 
   test("an unknown environment is a config error, exit 1, before anything is installed", () => {

@@ -82,32 +82,32 @@ describe("EnvironmentStack: a worker and a sidecar from settings", () => {
       ],
     },
   });
-  const staging = (validateEnvironments(patched).find((candidate) => candidate.name === "staging") as Environment);
+  const staging = validateEnvironments(patched).find((candidate) => candidate.name === "staging") as Environment;
 
   test("Kubernetes: the worker is a Deployment with no Service; the API's pods carry the sidecar", () => {
     const json = synthStack(staging);
     const deployments = resourcesOfType(json, "kubernetes_deployment_v1");
-    const consumer = deployments.find((deployment) => deployment.metadata.name === "consumer");
+    const consumer = deployments.find((deployment) => deployment.metadata.name === "consumer") as any;
     expect(consumer.spec.template.spec.container[0]).toMatchObject({ image: "registry.local/consumer:2.0.0", liveness_probe: { exec: { command: ["/consumer", "--check"] } } });
     expect(consumer.spec.template.spec.container[0].port).toBeUndefined();
     expect(resourcesOfType(json, "kubernetes_service_v1").map((service) => service.metadata.name)).toEqual(["api"]);
-    const api = deployments.find((deployment) => deployment.metadata.name === "api");
+    const api = deployments.find((deployment) => deployment.metadata.name === "api") as any;
     expect(api.spec.template.spec.container.map((container: any) => container.name)).toEqual(["api", "cache"]);
     // AND the worker's ConfigMap tells it no port
     const configs = resourcesOfType(json, "kubernetes_config_map_v1");
-    expect(configs.find((config) => config.metadata.name === "consumer-config").data).toEqual({ APP_ENV: "staging", SECRET_NAMES: "" });
+    expect(configs.find((config) => config.metadata.name === "consumer-config")!.data).toEqual({ APP_ENV: "staging", SECRET_NAMES: "" });
   });
 
   test("Docker: the worker runs its prebuilt image with a command health check and no route; the sidecar shares each replica's network", () => {
     const json = synthStack(staging, { platform: "docker" });
     const containers = resourcesOfType(json, "docker_container");
-    const consumer = containers.find((container) => container.name === "envapi-staging-consumer-1");
+    const consumer = containers.find((container) => container.name === "envapi-staging-consumer-1") as any;
     expect(consumer.healthcheck.test).toEqual(["CMD", "/consumer", "--check"]);
     expect(consumer.env).not.toEqual(expect.arrayContaining([expect.stringMatching(/^PORT=/)]));
     // a prebuilt image is looked up, never built
     const images = resourcesOfType(json, "docker_image");
-    expect(images.find((image) => image.name === "registry.local/consumer:2.0.0").build).toBeUndefined();
-    expect(images.find((image) => image.name === "envapi:0.1.0").build).toBeDefined();
+    expect(images.find((image) => image.name === "registry.local/consumer:2.0.0")!.build).toBeUndefined();
+    expect(images.find((image) => image.name === "envapi:0.1.0")!.build).toBeDefined();
     // the sidecar: one per API replica, in that replica's network namespace, mounting the replica's scratch volume
     const sidecars = containers.filter((container) => /^envapi-staging-api-\d-cache$/.test(container.name));
     expect(sidecars).toHaveLength(2);
@@ -119,7 +119,7 @@ describe("EnvironmentStack: a worker and a sidecar from settings", () => {
       { type: "tmpfs", device: "tmpfs", o: "uid=65532,gid=65532,size=67108864" },
     ]);
     // AND the proxy routes only the API
-    const proxy = containers.find((container) => container.name === "envapi-staging-proxy-config-loader");
+    const proxy = containers.find((container) => container.name === "envapi-staging-proxy-config-loader") as any;
     expect(proxy.upload[0].content).not.toContain("consumer");
   });
 });

@@ -106,7 +106,7 @@ describe("runPlanReport never prints a secret", () => {
       ]),
     );
 
-  /** A plans folder like plan-stacks.sh writes: dev planned (a secret variable, a secret file), prod failed. */
+  /** A plans folder like cli/plan-stacks.ts writes: dev planned (a secret variable, a secret file), prod failed. */
   function leakyInputs(): { plans: string; settings: string; argumentFile: string } {
     const dir = tempDir();
     const secrets = path.join(dir, "secrets");

@@ -1,4 +1,4 @@
-// Assertions on REAL plans of every stack (`terraform show -json`), made by scripts/plan-stacks.sh in the
+// Assertions on REAL plans of every stack (`terraform show -json`), made by `node scripts/cli.js plan` (cli/plan-stacks.ts) in the
 // test run (scripts/test.sh sets PLANS_DIR). Without PLANS_DIR, e.g. in `npm run test:unit`, this is skipped.
 import * as fs from "fs";
 import * as path from "path";

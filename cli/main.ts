@@ -9,23 +9,28 @@ import { ConfigError } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
 import { CommandError, environmentAfter, run } from "./_processes";
 import { sweepOrphans } from "./docker-orphans";
+import { planStacks } from "./plan-stacks";
 
-const USAGE = `Usage: envapi <command> <environment>
+const USAGE = `Usage: envapi <command> <environment | folder>
 
   deploy <env>    the toolchain, the local target (a cluster of context kind-envapi, or the Docker engine), a
                   generated secret for each one unset (unprotected environments only), the orphan sweep, then
                   terraform init and apply
   destroy <env>   terraform destroy; a protected environment needs ALLOW_DESTROY=<env>
   orphans <env>   remove the Docker containers an interrupted apply created but never recorded
+  plan <folder>   plan every stack into <folder>/<stack>/ (plan.json, plan.txt, plan.tfplan, meta.json, or
+                  error.txt), for npm run plan:report; ENVIRONMENTS limits the stacks, PLAN_STATE_DIR keeps
+                  their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
 
 Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's target.platform), SETTINGS_DIR,
 CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), and the TF_VAR_* secrets.`;
 
-const COMMANDS = ["deploy", "destroy", "orphans"] as const;
+const COMMANDS = ["deploy", "destroy", "orphans", "plan"] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
   readonly command: Command;
+  /** The environment, or for `plan` the output folder. */
   readonly environment: string;
 }
 
@@ -37,7 +42,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const [command, environment, ...rest] = argv;
   if (command === undefined) problems.push(`a command is required (one of ${COMMANDS.join(", ")})`);
   else if (!COMMANDS.includes(command as Command)) problems.push(`unknown command "${command}" (one of ${COMMANDS.join(", ")})`);
-  if (environment === undefined || environment === "") problems.push("an environment is required (e.g. staging)");
+  if (environment === undefined || environment === "") problems.push(command === "plan" ? "an output folder is required (e.g. plans)" : "an environment is required (e.g. staging)");
   if (rest.length > 0) problems.push(`unexpected arguments ${rest.map((arg) => `"${arg}"`).join(" ")}`);
   if (problems.length > 0) throw new UsageError(problems.map((problem) => `envapi: ${problem}`).join("\n"));
   return { command: command as Command, environment };
@@ -165,11 +170,18 @@ function orphans(environment: string, base: NodeJS.ProcessEnv): void {
   reportSweep(sweep);
 }
 
+function plan(outDir: string, base: NodeJS.ProcessEnv): void {
+  // The toolchain's CLI config and Terraform (or OpenTofu) when it is set up and not already in the environment.
+  const env = base.TF_CLI_CONFIG_FILE ? base : environmentAfter("scripts/toolchain.sh", base);
+  const failed = planStacks(outDir, env, log);
+  if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (see ${outDir}/*/error.txt)`);
+}
+
 /** Runs the command line; returns the exit code. */
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   try {
     const args = parseArgs(argv);
-    ({ deploy, destroy, orphans })[args.command](args.environment, env);
+    ({ deploy, destroy, orphans, plan })[args.command](args.environment, env);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

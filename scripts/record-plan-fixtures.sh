@@ -76,10 +76,10 @@ for (const [env, patch] of Object.entries(patches)) {
 }
 EOF
 
-# plans SETTINGS_DIR SYNTH_DIR PLANS_DIR ENVIRONMENTS PASSWORD: scripts/plan-stacks.sh with our state and cluster.
+# plans SETTINGS_DIR SYNTH_DIR PLANS_DIR ENVIRONMENTS PASSWORD: node scripts/cli.js plan with our state and cluster.
 plans() {
   HOME="$WORK/home" SETTINGS_DIR="$1" CDKTF_OUTDIR="$2" ENVIRONMENTS="$4" DEPLOY_TARGET="" PLAN_STATE_DIR="$WORK/state" \
-    TF_VAR_api_db_password="$5" scripts/plan-stacks.sh "$3" || die "planning $4 failed (see $3/*/error.txt)"
+    TF_VAR_api_db_password="$5" node scripts/cli.js plan "$3" || die "planning $4 failed (see $3/*/error.txt)"
 }
 
 log "before the change: plan and apply ${ENVIRONMENTS[*]}"

@@ -39,13 +39,13 @@ export PLANS_DIR="$WORK/plans"
 export TF_VAR_api_db_password="plan-$RANDOM$RANDOM"
 
 step "real plans of every stack, fresh state (Kubernetes target)"
-PLAN_STATE_DIR="$WORK/state" CDKTF_OUTDIR="$WORK/synth" scripts/plan-stacks.sh "$PLANS_DIR"
+PLAN_STATE_DIR="$WORK/state" CDKTF_OUTDIR="$WORK/synth" node scripts/cli.js plan "$PLANS_DIR"
 for stack in dev staging prod; do
   (cd "$WORK/synth/stacks/$stack" && "$TERRAFORM_BINARY_NAME" validate -no-color)
 done
 
 step "real plans of every stack, fresh state (Docker target)"
-DEPLOY_TARGET=docker PLAN_STATE_DIR="$WORK/state-docker" CDKTF_OUTDIR="$WORK/synth-docker" scripts/plan-stacks.sh "$PLANS_DIR"
+DEPLOY_TARGET=docker PLAN_STATE_DIR="$WORK/state-docker" CDKTF_OUTDIR="$WORK/synth-docker" node scripts/cli.js plan "$PLANS_DIR"
 
 step "assertions on the real plans (jest)"
 npx jest __tests__/stack-plans.test.ts
@@ -62,7 +62,7 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
   TOOLCHAIN_TF=tofu scripts/toolchain.sh cli
   eval "$(TOOLCHAIN_TF=tofu scripts/toolchain.sh env)"
   "$TERRAFORM_BINARY_NAME" version | head -n 1
-  ENVIRONMENTS=staging PLAN_STATE_DIR="$WORK/state-tofu" CDKTF_OUTDIR="$WORK/synth-tofu" scripts/plan-stacks.sh "$WORK/tofu"
+  ENVIRONMENTS=staging PLAN_STATE_DIR="$WORK/state-tofu" CDKTF_OUTDIR="$WORK/synth-tofu" node scripts/cli.js plan "$WORK/tofu"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
 

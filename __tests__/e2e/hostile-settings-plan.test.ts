@@ -91,7 +91,7 @@ describe("hostile settings, planned for real", () => {
 
     // WHEN staging is planned for real on both targets
     for (const target of TARGETS) {
-      sh("bash", ["scripts/plan-stacks.sh", plans], {
+      sh("node", ["scripts/cli.js", "plan", plans], {
         SETTINGS_DIR: settingsDir,
         ENVIRONMENTS: "staging",
         DEPLOY_TARGET: target,

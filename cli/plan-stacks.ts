@@ -1,0 +1,70 @@
+// Plans every synthesized stack into what `npm run plan:report` reads, one folder per stack:
+//   <out>/<stack>[.<target>]/plan.json    terraform show -json   (holds sensitive values in clear: keep it private)
+//   <out>/<stack>[.<target>]/plan.txt     terraform show -no-color (sensitive values masked)
+//   <out>/<stack>[.<target>]/meta.json    {"stack": "...", "target": "..."}
+//   <out>/<stack>[.<target>]/plan.tfplan  the binary plan, for `terraform apply` (holds secrets too)
+//   <out>/<stack>[.<target>]/error.txt    instead of the plan files, when init or plan failed
+// The folder is <stack> for the environment's own target and <stack>.<target> under DEPLOY_TARGET. Every stack is
+// planned even when one fails.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { readStackFacts, synthesizeApp } from "../stacks";
+import { CommandError } from "./_processes";
+
+/** Runs `command` in `cwd` with its output (both streams) in `logFile`; true when it succeeded. */
+function runLogged(logFile: string, command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): boolean {
+  const out = fs.openSync(logFile, "w");
+  try {
+    const result = spawnSync(command, args, { cwd, env, stdio: ["ignore", out, out] });
+    if (result.error) fs.appendFileSync(logFile, `${command} could not start: ${result.error.message}\n`);
+    return result.status === 0;
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+/** Plans the stacks into `outDir`; returns the stacks that failed. */
+export function planStacks(outDir: string, env: NodeJS.ProcessEnv, log: (message: string) => void): string[] {
+  const synthDir = path.resolve(env.CDKTF_OUTDIR || "cdktf.out");
+  if (env.PLAN_SKIP_SYNTH !== "1") {
+    log(`synth into ${synthDir}`);
+    synthesizeApp({ ...env, CDKTF_OUTDIR: synthDir });
+  }
+  const terraform = env.TERRAFORM_BINARY_NAME || "terraform";
+  const tfEnv = { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const only = (env.ENVIRONMENTS ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  const stacksDir = path.join(synthDir, "stacks");
+  if (!fs.existsSync(stacksDir)) throw new CommandError(`${stacksDir}: no synthesized stacks (run the synth, or leave PLAN_SKIP_SYNTH unset)`);
+  const failed: string[] = [];
+  for (const stack of fs.readdirSync(stacksDir).sort()) {
+    if (only.length > 0 && !only.includes(stack)) continue;
+    const stackDir = path.join(stacksDir, stack);
+    const { platform } = readStackFacts(stackDir);
+    const dest = path.resolve(outDir, env.DEPLOY_TARGET ? `${stack}.${platform}` : stack);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true });
+    fs.writeFileSync(path.join(dest, "meta.json"), `${JSON.stringify({ stack, target: platform })}\n`);
+    const backend = env.PLAN_STATE_DIR ? ["-reconfigure", `-backend-config=path=${path.resolve(env.PLAN_STATE_DIR, `${stack}.tfstate`)}`] : [];
+    if (env.PLAN_STATE_DIR) fs.mkdirSync(path.resolve(env.PLAN_STATE_DIR), { recursive: true });
+    log(`${stack} (${platform}): init + plan`);
+    const planFile = path.join(dest, "plan.tfplan");
+    const ok =
+      runLogged(path.join(dest, "init.log"), terraform, ["init", "-input=false", "-no-color", ...backend], stackDir, tfEnv) &&
+      runLogged(path.join(dest, "plan.log"), terraform, ["plan", "-input=false", "-no-color", "-lock-timeout=60s", `-out=${planFile}`], stackDir, tfEnv);
+    if (ok) {
+      const show = (args: string[], file: string) => runLogged(path.join(dest, file), terraform, args, stackDir, tfEnv);
+      if (!show(["show", "-json", planFile], "plan.json") || !show(["show", "-no-color", planFile], "plan.txt")) throw new CommandError(`${stack}: terraform show failed (see ${dest})`);
+      const summary = fs.readFileSync(path.join(dest, "plan.txt"), "utf8").split("\n").filter((line) => /^(Plan:|No changes|Changes to Outputs)/.test(line));
+      for (const line of summary) log(`  ${line}`);
+    } else {
+      const failedLog = fs.existsSync(path.join(dest, "plan.log")) ? "plan.log" : "init.log";
+      fs.renameSync(path.join(dest, failedLog), path.join(dest, "error.txt"));
+      fs.rmSync(planFile, { force: true });
+      log(`${stack} (${platform}): FAILED (see ${path.join(dest, "error.txt")})`);
+      failed.push(stack);
+    }
+    for (const file of ["init.log", "plan.log"]) fs.rmSync(path.join(dest, file), { force: true });
+  }
+  return failed;
+}
