@@ -5,24 +5,14 @@ import { Construct } from "constructs";
 import { ContainerService, IsolatedNetwork, LocalImage } from "../constructs/docker";
 import { IsolatedNamespace, WebService } from "../constructs/kubernetes";
 import { HttpServiceSettings, serviceSchema } from "../settings";
+import { all, Json, synthInNamespace } from "./_kubernetes-scope";
 import { probeOf } from "../stacks/kubernetes-environment";
-
-type Json = { resource: Record<string, Record<string, any>> };
 
 const minimal = () => serviceSchema.parse({ name: "worker", image: { repository: "envapi", tag: "1.0.0" } }) as HttpServiceSettings;
 
 function kubernetesContainer(configure: (namespace: IsolatedNamespace, scope: Construct) => void): any {
-  const json: Json = JSON.parse(
-    Testing.synthScope((scope) => {
-      const namespace = new IsolatedNamespace(scope, "ns", {
-        name: "team-a",
-        quota: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" }, pods: 5 },
-        defaultContainerLimits: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      });
-      configure(namespace, scope);
-    }),
-  );
-  return Object.values(json.resource.kubernetes_deployment_v1)[0].spec.template.spec.container[0];
+  const json = synthInNamespace((scope, namespace) => configure(namespace, scope));
+  return all(json, "kubernetes_deployment_v1")[0].spec.template.spec.container[0];
 }
 
 function dockerContainer(configure: (network: IsolatedNetwork, image: LocalImage, scope: Construct) => void): any {

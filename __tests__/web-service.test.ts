@@ -1,23 +1,9 @@
-import { Testing } from "cdktf";
-import { Construct } from "constructs";
-import { IsolatedNamespace, Probe, WebService, WebServiceProps } from "../constructs/kubernetes";
-
-type Json = { resource: Record<string, Record<string, any>> };
+import { Probe, WebService, WebServiceProps } from "../constructs/kubernetes";
+import { all, Json, synthInNamespace } from "./_kubernetes-scope";
 
 function synth(props: Partial<WebServiceProps> = {}): Json {
-  return JSON.parse(
-    Testing.synthScope((scope: Construct) => {
-      const namespace = new IsolatedNamespace(scope, "ns", {
-        name: "team-a",
-        quota: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" }, pods: 5 },
-        defaultContainerLimits: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      });
-      new WebService(scope, "api", { namespace, image: "envapi:1.0.0", ...props });
-    }),
-  );
+  return synthInNamespace((scope, namespace) => new WebService(scope, "api", { namespace, image: "envapi:1.0.0", ...props }));
 }
-
-const all = (json: Json, type: string): any[] => Object.values(json.resource[type] ?? {});
 const deployments = (json: Json) => all(json, "kubernetes_deployment_v1");
 
 describe("WebService", () => {

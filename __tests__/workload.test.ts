@@ -1,24 +1,6 @@
 // Workload, Worker and the additions every workload is open to (sidecars, scratch volumes).
-import { Testing } from "cdktf";
-import { Construct } from "constructs";
-import { IsolatedNamespace, Probe, WebService, Worker, Workload } from "../constructs/kubernetes";
-
-type Json = { resource: Record<string, Record<string, any>> };
-
-function synth(build: (scope: Construct, namespace: IsolatedNamespace) => void): Json {
-  return JSON.parse(
-    Testing.synthScope((scope: Construct) => {
-      const namespace = new IsolatedNamespace(scope, "ns", {
-        name: "team-a",
-        quota: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" }, pods: 5 },
-        defaultContainerLimits: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-      });
-      build(scope, namespace);
-    }),
-  ) as Json;
-}
-
-const all = (json: Json, type: string): any[] => Object.values(json.resource[type] ?? {});
+import { Probe, WebService, Worker, Workload } from "../constructs/kubernetes";
+import { all, synthInNamespace as synth } from "./_kubernetes-scope";
 
 describe("Worker", () => {
   test("has no port, no Service, no scrape annotations, and probes by command", () => {
