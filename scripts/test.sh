@@ -50,7 +50,7 @@ DEPLOY_TARGET=docker PLAN_STATE_DIR="$WORK/state-docker" CDKTF_OUTDIR="$WORK/syn
 step "assertions on the real plans (jest)"
 npx jest __tests__/stack-plans.test.ts
 
-step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets"
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Docker target"
 npx jest -c jest.e2e.config.js
 
 step "plan report of the real plans"
@@ -69,8 +69,6 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
 step "end-to-end: Kubernetes target"
 scripts/e2e-kubernetes.sh
 
-step "end-to-end: Docker target"
-scripts/e2e-docker.sh
 
 step "synth benchmark (figures only, no threshold)"
 npm run --silent bench:synth
