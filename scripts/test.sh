@@ -50,9 +50,6 @@ DEPLOY_TARGET=docker PLAN_STATE_DIR="$WORK/state-docker" CDKTF_OUTDIR="$WORK/syn
 step "assertions on the real plans (jest)"
 npx jest __tests__/stack-plans.test.ts
 
-step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Docker target"
-npx jest -c jest.e2e.config.js
-
 step "plan report of the real plans"
 npm run --silent plan:report -- --plans "$PLANS_DIR" --out "$WORK/report.md" --json "$WORK/summary.json"
 head -n 20 "$WORK/report.md"
@@ -66,9 +63,8 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
 
-step "end-to-end: Kubernetes target"
-scripts/e2e-kubernetes.sh
-
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes and Docker targets"
+npx jest -c jest.e2e.config.js
 
 step "synth benchmark (figures only, no threshold)"
 npm run --silent bench:synth

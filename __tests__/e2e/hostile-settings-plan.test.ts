@@ -62,6 +62,8 @@ describe("hostile settings, planned for real", () => {
   const planJson: Record<string, any> = {};
 
   beforeAll(() => {
+    // The cluster of the Kubernetes target (another suite may have stopped it); idempotent, seconds when warm.
+    sh("scripts/cluster.sh", ["up"], {});
     // GIVEN the shipped settings, staging made hostile, with copies of secrets attempted through config values
     const settings = layeredSettings();
     const hostile = hostileStaging(settings);
