@@ -2,15 +2,14 @@
 // walking it), plus values that try to copy a secret, is planned on both targets (the local cluster and the Docker
 // engine). The plans show every value as written: no file read, no variable evaluated. Canary secrets given through
 // each source (a TF_VAR, a file at a hostile path) appear in no synthesized file, plan text or plan report.
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { ConfigError, deepMerge, environmentSchema, layeredSettings, validateEnvironments } from "../../settings";
 import { HOSTILE_VALUES, stringFields } from "../_hostile-settings";
+import { mustRun } from "./_e2e";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const TARGETS = ["kubernetes", "docker"] as const;
 
 /** The hostile values a config value may hold (the token marker is refused everywhere). */
@@ -47,9 +46,8 @@ function hostileStaging(settings: Map<string, unknown>): { document: unknown; ac
   return { document, accepted };
 }
 
-function sh(command: string, args: readonly string[], env: NodeJS.ProcessEnv): string {
-  return execFileSync(command, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
-}
+/** Runs a command of the project with `env` added to this process's environment; fails with its output. */
+const sh = (command: string, args: readonly string[], env: NodeJS.ProcessEnv): string => mustRun(command, args, { env: { ...process.env, ...env } });
 
 describe("hostile settings, planned for real", () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "hostile-plan-"));
