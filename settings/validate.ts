@@ -7,7 +7,7 @@ import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./s
 import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
 
 /** The marker cdktf encodes a string token with: a settings string holding it could smuggle in an expression. */
-const TOKEN_MARKER = "TfToken[";
+export const TOKEN_MARKER = "TfToken[";
 
 /** Kubernetes' limit on a ConfigMap's data: keys and values together (k8s.io/api core validation). */
 const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
@@ -38,7 +38,7 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
 }
 
 /** "services.0.resources" → "services.api.resources": list items are named by their `name` where they have one. */
-export function displayPath(root: unknown, path: readonly PathSegment[]): string {
+function displayPath(root: unknown, path: readonly PathSegment[]): string {
   return path
     .map((segment, index) => {
       if (typeof segment !== "number") return pathSegment(segment);
@@ -91,7 +91,7 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
 }
 
 /** A value as the settings file wrote it: YAML's .inf and .nan stay readable, long text is cut. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
   const text: string = JSON.stringify(value, (_key, item: unknown) => (typeof item === "number" && !Number.isFinite(item) ? describeValue(item) : item)) ?? "(undefined)";

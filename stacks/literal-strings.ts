@@ -7,9 +7,8 @@
 // literally, and escaping them would change the value.
 import { IAspect, TerraformDataSource, TerraformOutput, TerraformProvider, TerraformResource, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
+import { TOKEN_MARKER } from "../settings";
 
-/** The marker cdktf encodes a string token with; settings may never contain it (see the settings schema). */
-export const TOKEN_MARKER = "TfToken[";
 
 const STRING_TOKEN = /(\$\{TfToken\[[a-zA-Z0-9:._-]+\]\})/;
 
