@@ -123,8 +123,16 @@ export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, opt
   if (unknown.length > 0) {
     throw new ConfigError(unknown.map((name) => `${name}: unknown environment "${name}" (known: ${names.join(", ")})`));
   }
-  const layered = layeredSettings(settingsDir);
+  const specs = environmentsFromLayered(layeredSettings(settingsDir), settingsDir, options);
+  return options.only ? specs.filter((spec) => options.only?.includes(spec.name)) : specs;
+}
 
+/**
+ * Validates layered settings (name → merged raw settings, as {@link layeredSettings} returns them) as if they had
+ * been read from `settingsDir`: relative secret file paths are resolved against its parent, built image folders
+ * must be folders of this project.
+ */
+export function environmentsFromLayered(layered: ReadonlyMap<string, unknown>, settingsDir: string, options: Pick<LoadOptions, "platform"> = {}): Environment[] {
   const root = path.dirname(path.resolve(settingsDir));
   const validated = validateEnvironments(layered, { platform: options.platform });
   const missingBuilds = validated.flatMap((spec) =>
@@ -137,7 +145,7 @@ export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, opt
     }),
   );
   if (missingBuilds.length > 0) throw new ConfigError(missingBuilds);
-  const specs = validated.map((spec) => ({
+  return validated.map((spec) => ({
     ...spec,
     services: spec.services.map((service) => ({
       ...service,
@@ -146,5 +154,4 @@ export function loadEnvironments(settingsDir: string = DEFAULT_SETTINGS_DIR, opt
       ),
     })),
   }));
-  return options.only ? specs.filter((spec) => options.only?.includes(spec.name)) : specs;
 }

@@ -1,0 +1,3 @@
+export * from "./setting-changes";
+export * from "./synthesized-resources";
+export * from "./trace-causes";
