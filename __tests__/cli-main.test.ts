@@ -9,8 +9,8 @@ describe("cli parseArgs", () => {
 
   test("every problem at once", () => {
     // GIVEN an unknown command, and extra arguments  THEN each is named, with the valid commands
-    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans, plan)\nenvapi: unexpected arguments "--force"');
-    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans, plan)\nenvapi: an environment is required (e.g. staging)");
+    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans, plan, plan-pr)\nenvapi: unexpected arguments "--force"');
+    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans, plan, plan-pr)\nenvapi: an environment is required (e.g. staging)");
   });
 });
 
@@ -45,5 +45,24 @@ describe("cli main", () => {
   test("destroying a protected environment without ALLOW_DESTROY says why, up front", () => {
     expect(main(["destroy", "prod"], { ...process.env, ALLOW_DESTROY: "", DEPLOY_TARGET: "" })).toBe(1);
     expect(stderr.join("")).toContain("prod is protected; run with ALLOW_DESTROY=prod to destroy it");
+  });
+});
+
+describe("cli plan-pr arguments", () => {
+  it("defaults to base mode, both targets, a private Docker engine and pr-plan/", () => {
+    expect(parseArgs(["plan-pr", "--base", "origin/main"]).planPr).toEqual({ base: "origin/main", mode: "base", out: "pr-plan", targets: ["kubernetes", "docker"], dockerEngine: "private" });
+  });
+
+  it("reports every problem at once", () => {
+    expect(() => parseArgs(["plan-pr", "--mode", "preview", "--targets", "kubernetes,nomad", "--docker-engine=remote", "--force"])).toThrow(
+      [
+        'envapi plan-pr: unknown argument "--force" (known: --base, --mode, --out, --targets, --docker-engine, --run-url)',
+        "envapi plan-pr: --base is required (the branch the pull request goes into, e.g. origin/main)",
+        'envapi plan-pr: --mode "preview" is not a mode (base or live)',
+        'envapi plan-pr: --targets: "nomad" is not a target (kubernetes, docker)',
+        'envapi plan-pr: --docker-engine "remote" is not private or current',
+      ].join("\n"),
+    );
+    expect(() => parseArgs(["plan-pr", "--base", "--upload-pack=evil"])).toThrow('--base "--upload-pack=evil" is not a git revision');
   });
 });

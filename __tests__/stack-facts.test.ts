@@ -22,6 +22,7 @@ describe("stack facts", () => {
       secretVariables: [{ variable: "api_db_password", env: "TF_VAR_api_db_password" }],
       secretFiles: [],
       backend: { type: "local", config: { path: "../../../.state/prod.kubernetes.tfstate" } },
+      connection: { kubeconfig: "~/.kube/config", context: "kind-envapi" },
     });
   });
 
@@ -29,7 +30,7 @@ describe("stack facts", () => {
     // WHEN prod is synthesized for destroy, on Docker
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "prod", ALLOW_DESTROY: "prod", DEPLOY_TARGET: "docker" });
     // THEN it is still protected (no secret is ever generated for it), only no longer prevent_destroy
-    expect(readStackFacts(path.join(outdir, "stacks", "prod"))).toMatchObject({ platform: "docker", protected: true, preventDestroy: false });
+    expect(readStackFacts(path.join(outdir, "stacks", "prod"))).toMatchObject({ platform: "docker", protected: true, preventDestroy: false, connection: { dockerHost: "unix:///var/run/docker.sock" } });
   });
 
   test("a folder without facts is an error naming it", () => {

@@ -1,14 +1,15 @@
 // The operations users run, as one typed command line (`npm run deploy -- staging`, ...). It adds what cdktf
 // cannot do (toolchain, local target, local secrets, the orphan sweep) and calls Terraform or OpenTofu itself:
 // `npx cdktf deploy|destroy <stack>` keep working as documented, but cdktf is archived and its CLI costs seconds.
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
 import { CommandError, environmentAfter, run } from "./_processes";
+import { deploySecrets, secretsFolder } from "./_secrets";
 import { sweepOrphans } from "./docker-orphans";
+import { parsePlanPrArgs, PLAN_PR_USAGE, planPullRequest, PlanPrOptions } from "./plan-pr";
 import { planStacks } from "./plan-stacks";
 
 const USAGE = `Usage: envapi <command> <environment | folder>
@@ -18,6 +19,10 @@ const USAGE = `Usage: envapi <command> <environment | folder>
                   terraform init and apply
   destroy <env>   terraform destroy; a protected environment needs ALLOW_DESTROY=<env>
   orphans <env>   remove the Docker containers an interrupted apply created but never recorded
+  plan-pr --base <ref> [options]
+                  the pull request's plan report: the working tree planned against the base revision applied to a
+                  throwaway target (or, --mode live, against the real state and targets), each change traced to its
+                  settings key or code; see \`plan-pr --help\`
   plan <folder>   plan every stack into <folder>/<stack>/ (plan.json, plan.txt, plan.tfplan, meta.json, or
                   error.txt), for npm run plan:report; ENVIRONMENTS limits the stacks, PLAN_STATE_DIR keeps
                   their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
@@ -25,13 +30,15 @@ const USAGE = `Usage: envapi <command> <environment | folder>
 Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's target.platform), SETTINGS_DIR,
 CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), and the TF_VAR_* secrets.`;
 
-const COMMANDS = ["deploy", "destroy", "orphans", "plan"] as const;
+const COMMANDS = ["deploy", "destroy", "orphans", "plan", "plan-pr"] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
   readonly command: Command;
-  /** The environment, or for `plan` the output folder. */
+  /** The environment, or for `plan` the output folder (empty for `plan-pr`). */
   readonly environment: string;
+  /** plan-pr's own options. @default - not plan-pr */
+  readonly planPr?: PlanPrOptions;
 }
 
 class UsageError extends Error {}
@@ -40,6 +47,13 @@ class UsageError extends Error {}
 export function parseArgs(argv: readonly string[]): CliArgs {
   const problems: string[] = [];
   const [command, environment, ...rest] = argv;
+  if (command === "plan-pr") {
+    try {
+      return { command, environment: "", planPr: parsePlanPrArgs(argv.slice(1)) };
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   if (command === undefined) problems.push(`a command is required (one of ${COMMANDS.join(", ")})`);
   else if (!COMMANDS.includes(command as Command)) problems.push(`unknown command "${command}" (one of ${COMMANDS.join(", ")})`);
   if (environment === undefined || environment === "") problems.push(command === "plan" ? "an output folder is required (e.g. plans)" : "an environment is required (e.g. staging)");
@@ -70,35 +84,6 @@ function probe(environment: string, env: NodeJS.ProcessEnv): StackFacts {
 function toolchain(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   run("scripts/toolchain.sh", ["all"], { env });
   return environmentAfter("scripts/toolchain.sh", env);
-}
-
-function secretsFolder(env: NodeJS.ProcessEnv, environment: string): string {
-  return path.join(env.TOOLCHAIN_CACHE || path.join(os.homedir(), ".cache", "env-as-code"), "secrets", environment);
-}
-
-/**
- * A value for every secret variable: the one set, or for an unprotected environment one generated once and kept
- * in the toolchain cache, so a local deploy works out of the box. A protected environment never gets one.
- */
-function deploySecrets(facts: StackFacts, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const values: NodeJS.ProcessEnv = {};
-  const missing: string[] = [];
-  for (const { variable, env: name } of facts.secretVariables) {
-    if (env[name]) continue;
-    if (facts.protected) {
-      missing.push(name);
-      continue;
-    }
-    const file = path.join(secretsFolder(env, facts.stack), variable);
-    if (!fs.existsSync(file) || fs.statSync(file).size === 0) {
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, randomBytes(18).toString("base64url"), { mode: 0o600 });
-      log(`${name} was not set: generated one into ${file}`);
-    }
-    values[name] = fs.readFileSync(file, "utf8");
-  }
-  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${facts.stack}: ${name} is not set (a protected environment never gets a generated secret)`));
-  return { ...env, ...values };
 }
 
 function terraform(env: NodeJS.ProcessEnv, stackDir: string, args: readonly string[]): void {
@@ -180,8 +165,17 @@ function plan(outDir: string, base: NodeJS.ProcessEnv): void {
 /** Runs the command line; returns the exit code. */
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   try {
+    if (argv[0] === "plan-pr" && (argv.includes("--help") || argv.includes("-h"))) {
+      process.stdout.write(`${PLAN_PR_USAGE}\n`);
+      return 0;
+    }
     const args = parseArgs(argv);
-    ({ deploy, destroy, orphans, plan })[args.command](args.environment, env);
+    if (args.planPr) {
+      const failed = planPullRequest(args.planPr, env, log);
+      if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (the report shows why)`);
+      return 0;
+    }
+    ({ deploy, destroy, orphans, plan })[args.command as Exclude<Command, "plan-pr">](args.environment, env);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -6,7 +6,7 @@ import { ConfigError, DEFAULT_SETTINGS_DIR, loadEnvironments } from "../settings
 import { diffEnvironments, EnvironmentDiff } from "./environment-diff";
 import { PlanInputError } from "./plan-json";
 import { buildReport, reportSummaryJson, ReportSummaryJson } from "./plan-report";
-import { PlanFiles, readPlanDir } from "./read-plan-dir";
+import { PlanFiles, readPlanDir, readReview } from "./read-plan-dir";
 import { DEFAULT_MAX_CHARS, renderMarkdown } from "./render-markdown";
 import { readSecretFiles, secretFilePaths } from "./secret-files";
 
@@ -115,6 +115,7 @@ export function runPlanReport(options: CliOptions): { markdown: string; summary:
     files.map((file) => ({ ...file, protected: protectedNames.has(file.stack) })),
     environmentDiff,
     secrets,
+    readReview(options.plans),
   );
   const markdown = renderMarkdown(report, { maxChars: options.maxChars, runUrl: options.runUrl });
   const summary = reportSummaryJson(report);

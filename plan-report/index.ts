@@ -1,4 +1,5 @@
 export * from "./attribute-diff";
+export * from "./change-causes";
 export * from "./cli";
 export * from "./environment-diff";
 export * from "./plan-json";

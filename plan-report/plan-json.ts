@@ -52,6 +52,8 @@ export interface PlanJson {
   /** Values of the root module's variables (sensitive ones included: never print them). */
   readonly variables?: { readonly [name: string]: { readonly value?: JsonValue } };
   readonly resource_changes?: readonly PlanResourceChange[];
+  /** Objects the refresh found changed outside Terraform, as changes from the state to the real object. */
+  readonly resource_drift?: readonly PlanResourceChange[];
   readonly output_changes?: { readonly [name: string]: PlanChange };
   readonly configuration?: {
     readonly provider_config?: { readonly [key: string]: { readonly name?: string; readonly full_name?: string } };
@@ -87,6 +89,9 @@ export function parsePlanJson(text: string, source: string): PlanJson {
   }
   if (plan.resource_changes !== undefined && !Array.isArray(plan.resource_changes)) {
     throw new PlanInputError(`${source}: resource_changes is not a list`);
+  }
+  if (plan.resource_drift !== undefined && !Array.isArray(plan.resource_drift)) {
+    throw new PlanInputError(`${source}: resource_drift is not a list`);
   }
   return plan as PlanJson;
 }

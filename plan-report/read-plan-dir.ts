@@ -3,9 +3,12 @@
 //   <dir>/<stack>/plan.txt                     terraform show -no-color <planfile>   (optional)
 //   <dir>/<stack>/meta.json                    {"stack": "...", "target": "..."}     (optional)
 //   <dir>/<stack>/error.txt                    why planning failed, instead of plan.json
+//   <dir>/<stack>/causes.json                  why each resource changes (npm run plan:pr)          (optional)
+//   <dir>/review.json                          how the plans of a pull request were made (plan:pr)  (optional)
 import * as fs from "fs";
 import * as path from "path";
 import { gunzipSync } from "zlib";
+import { parseReview, parseStackCauses, ReviewJson, StackCausesJson } from "./change-causes";
 import { parsePlanJson, PlanInputError, PlanJson } from "./plan-json";
 import { compareText } from "./summarize";
 
@@ -18,6 +21,8 @@ export interface PlanFiles {
   readonly plan?: PlanJson;
   readonly planText?: string;
   readonly error?: string;
+  /** Why each resource changes. @default - not traced */
+  readonly causes?: StackCausesJson;
 }
 
 function readText(file: string): string | undefined {
@@ -58,6 +63,7 @@ export function readPlanDir(dir: string): PlanFiles[] {
         }
       }
       const planText = readText(path.join(folder, "plan.txt"));
+      const causesText = readText(path.join(folder, "causes.json"));
       return [
         {
           stack: typeof meta.stack === "string" && meta.stack !== "" ? meta.stack : name,
@@ -66,9 +72,17 @@ export function readPlanDir(dir: string): PlanFiles[] {
           ...(plan ? { plan } : {}),
           ...(planText !== undefined ? { planText } : {}),
           ...(plan === undefined && error !== undefined ? { error } : {}),
+          ...(causesText !== undefined ? { causes: parseStackCauses(causesText, path.join(folder, "causes.json")) } : {}),
         },
       ];
     });
   if (stacks.length === 0) throw new PlanInputError(`${dir}: holds no <stack>/plan.json (nor <stack>/error.txt)`);
   return stacks;
+}
+
+/** How the plans in `dir` were made, when `npm run plan:pr` made them. */
+export function readReview(dir: string): ReviewJson | undefined {
+  const file = path.join(dir, "review.json");
+  const text = readText(file);
+  return text === undefined ? undefined : parseReview(text, file);
 }

@@ -5,6 +5,7 @@
 import { shareBudget } from "./_budget";
 import { code, details, escapeHtml, fencedBlock, stripAnsi, table } from "./_markdown";
 import { AttributeChange, ShownValue } from "./attribute-diff";
+import { ResourceCauseJson, ReviewJson, SettingCause } from "./change-causes";
 import { EnvironmentDiff } from "./environment-diff";
 import { PlanReport, ReportStack } from "./plan-report";
 import { ChangeKind, isDestructive, ResourceChangeSummary } from "./summarize";
@@ -101,7 +102,8 @@ function destroyedList(stack: ReportStack): string[] {
   const lines = lost.slice(0, MAX_WARNED_ADDRESSES).map((resource) => {
     const forcedBy = resource.attributes.filter((row) => row.forcesReplacement).map((row) => row.path);
     const why = forcedBy.length > 0 ? ` (forced by ${forcedBy.slice(0, 3).map(code).join(", ")}${forcedBy.length > 3 ? ", …" : ""})` : "";
-    return `> - ${resource.kind === "delete" ? "destroy" : "replace"} ${code(resource.address)}${why}`;
+    const cause = resource.cause ? ` · ${causeText(resource.cause)}` : "";
+    return `> - ${resource.kind === "delete" ? "destroy" : "replace"} ${code(resource.address)}${why}${cause}`;
   });
   if (lost.length > MAX_WARNED_ADDRESSES) lines.push(`> - … and ${lost.length - MAX_WARNED_ADDRESSES} more`);
   return lines;
@@ -161,10 +163,38 @@ function environmentDiffSection(diff: EnvironmentDiff, maxRows: number): string 
   return `${heading}\n\n${details(summary, body)}`;
 }
 
+const ORIGIN_TEXT: Record<ResourceCauseJson["origins"][number], string> = {
+  "pull-request": "this pull request",
+  base: "the base branch (merged, not yet deployed)",
+  drift: "<b>drift</b> (changed outside Terraform)",
+  target: "the target only (no configuration change)",
+};
+
+const settingChangeText = (change: SettingCause) =>
+  `${code(change.path)} ${setting("from" in change, change.from)} → ${setting("to" in change, change.to)} (${code(change.file)})`;
+
+/** Where a change comes from and why: its construct, the settings keys (file, old and new value) or the code. */
+function causeText(cause: ResourceCauseJson): string {
+  const why = [
+    ...cause.settings.map((change) => `settings ${settingChangeText(change)}`),
+    ...(cause.settingsTogether ? ["the settings changes together (no single one explains it)"] : []),
+    ...(cause.code ? [cause.settings.length === 0 && !cause.settingsTogether ? "code (no settings change explains it)" : "code"] : []),
+  ];
+  const origins = cause.origins.length === 1 && cause.origins[0] === "pull-request" ? [] : cause.origins;
+  if (why.length === 0 && origins.length === 0) why.push("none in the configuration (the target differs from the state)");
+  const parts = [
+    ...(origins.length > 0 ? [`from ${origins.map((origin) => ORIGIN_TEXT[origin]).join(" and ")}`] : []),
+    ...(cause.constructPath ? [`construct ${code(cause.constructPath)}`] : []),
+    ...(why.length > 0 ? [`cause: ${why.join("; ")}`] : []),
+  ];
+  return parts.join(" · ");
+}
+
 function resourceBlock(resource: ResourceChangeSummary, maxRows: number): string {
   const moved = resource.previousAddress ? ` (from ${code(resource.previousAddress)})` : "";
   const reason = resource.reason ? ` <i>${escapeHtml(resource.reason.replace(/_/g, " "))}</i>` : "";
-  const title = `- ${KIND_LABEL[resource.kind]} ${code(resource.address)}${moved}${reason}`;
+  const cause = resource.cause ? `<br>\n  ${causeText(resource.cause)}` : "";
+  const title = `- ${KIND_LABEL[resource.kind]} ${code(resource.address)}${moved}${reason}${cause}`;
   if (resource.attributes.length === 0) return title;
   const path = (row: AttributeChange) => `${code(row.path)}${row.forcesReplacement ? " <b>forces replacement</b>" : ""}`;
   const shown = resource.attributes.slice(0, maxRows);
@@ -231,9 +261,25 @@ function errorTail(text: string): string {
   return `… (${clean.length - MAX_ERROR_CHARS} characters before this cut)\n${tail.slice(tail.indexOf("\n") + 1)}`;
 }
 
+/** What the cause tracing found besides the resources: the settings changes, drift, and what it could not trace. */
+function traceLines(stack: ReportStack): string[] {
+  const trace = stack.trace;
+  if (!trace) return [];
+  const lines: string[] = [];
+  if (trace.newEnvironment) lines.push("New environment: the base revision has no settings file for it.");
+  else if (trace.settingChanges.length > 0) {
+    lines.push(`Settings changed by this pull request:\n${trace.settingChanges.map((change) => `- ${settingChangeText(change)}`).join("\n")}`);
+  }
+  if (trace.drift.length > 0) {
+    lines.push(`Changed outside Terraform (drift, found by the refresh):\n${trace.drift.map((entry) => `- ${code(entry.address)} (${escapeHtml(entry.actions.join(", "))})`).join("\n")}`);
+  }
+  for (const note of trace.notes) lines.push(`<i>Not traced: ${escapeHtml(note)}</i>`);
+  return lines;
+}
+
 function stackSection(stack: ReportStack, resources: string, planText: string | undefined): string {
   const heading = `### ${escapeHtml(stack.stack)}${stack.protected ? " (protected)" : ""} · ${escapeHtml(stack.target)}`;
-  const parts = [heading];
+  const parts = [heading, ...traceLines(stack)];
   if (stack.status === "failed") {
     parts.push(details("<b>Planning failed</b>", fencedBlock(errorTail(stack.error ?? ""))));
   } else if (stack.status === "no-changes") {
@@ -252,6 +298,15 @@ function title(report: PlanReport): string {
   const status =
     changed === 0 && failed === 0 ? `no changes in ${plural(total, "stack")}` : `${changed} of ${plural(total, "stack")} change${failed ? `, ${failed} failed` : ""}`;
   return `## Terraform plan: ${status}`;
+}
+
+/** How the plans were made, so a reviewer knows what "changes" means here. */
+function reviewLine(review: ReviewJson): string {
+  const head = `the head (${code(review.head.commit.slice(0, 12))}${review.head.dirty ? " with uncommitted changes" : ""})`;
+  const base = `${code(review.base.ref)} (${code(review.base.commit.slice(0, 12))})`;
+  return review.mode === "base"
+    ? `**Base mode**: ${head} planned against the base ${base} applied to a throwaway target, so each plan is exactly what this pull request changes.`
+    : `**Live mode**: ${head} planned against the deployed state and target; each change says whether it comes from this pull request, from the base ${base} (merged, not yet deployed) or from drift (a change made outside Terraform).`;
 }
 
 function footer(report: PlanReport, runUrl?: string): string {
@@ -273,6 +328,7 @@ export function renderMarkdown(report: PlanReport, renderOptions: RenderOptions 
   const head = [
     REPORT_MARKER,
     title(report),
+    ...(report.review ? [reviewLine(report.review)] : []),
     ...warnings(report),
     summaryTable(report),
     ...(report.environmentDiff ? [environmentDiffSection(report.environmentDiff, options.maxSettingRows)] : []),

@@ -2,6 +2,7 @@
 // changed attributes, and the plan text. Secret values are masked here (SecretMask), so nothing downstream
 // (Markdown, JSON summary) can print them even where a provider forgot to mark an attribute.
 import { AttributeChange, attributeChanges, ShownValue } from "./attribute-diff";
+import { ResourceCauseJson, SettingCause, StackCausesJson } from "./change-causes";
 import { JsonValue, PlanChange, PlanJson, PlanResourceChange } from "./plan-json";
 import { SecretMask, sensitiveValues } from "./secret-mask";
 
@@ -21,6 +22,8 @@ export interface StackPlan {
   readonly planText?: string;
   /** Why there is no plan (the failed command's output). @default - the plan succeeded */
   readonly error?: string;
+  /** Why each resource changes (npm run plan:pr). @default - not traced */
+  readonly causes?: StackCausesJson;
 }
 
 /** How a resource changes, one word per row of the report. */
@@ -37,6 +40,8 @@ export interface ResourceChangeSummary {
   readonly reason?: string;
   /** Changed attributes of an update, replacement or creation (a deletion loses them all; the plan text lists them). */
   readonly attributes: readonly AttributeChange[];
+  /** Why it changes, secrets masked. @default - not traced */
+  readonly cause?: ResourceCauseJson;
 }
 
 /** One output whose value changes. */
@@ -71,6 +76,8 @@ export interface StackSummary {
   /** Why planning failed, secrets masked. */
   readonly error?: string;
   readonly terraformVersion?: string;
+  /** What the cause tracing found beyond the resources, secrets masked. @default - not traced */
+  readonly trace?: Omit<StackCausesJson, "resources">;
 }
 
 /** Order of the kinds in lists: what a reviewer must not miss comes first. */
@@ -98,7 +105,20 @@ export function changeKind(change: Pick<PlanResourceChange, "change" | "previous
   }
 }
 
-function summarizeResource(change: PlanResourceChange, kind: ChangeKind, mask: SecretMask): ResourceChangeSummary {
+function maskSetting(setting: SettingCause, mask: SecretMask): SettingCause {
+  return {
+    path: mask.text(setting.path),
+    file: mask.text(setting.file),
+    ...("from" in setting ? { from: mask.value(setting.from) } : {}),
+    ...("to" in setting ? { to: mask.value(setting.to) } : {}),
+  };
+}
+
+function maskCause(cause: ResourceCauseJson, mask: SecretMask): ResourceCauseJson {
+  return { ...cause, ...(cause.constructPath ? { constructPath: mask.text(cause.constructPath) } : {}), settings: cause.settings.map((setting) => maskSetting(setting, mask)) };
+}
+
+function summarizeResource(change: PlanResourceChange, kind: ChangeKind, mask: SecretMask, cause?: ResourceCauseJson): ResourceChangeSummary {
   const attributes =
     kind === "update" || kind === "replace" || kind === "create"
       ? attributeChanges(change.change).map((row) => ({ ...row, path: mask.text(row.path), before: mask.shown(row.before), after: mask.shown(row.after) }))
@@ -110,6 +130,7 @@ function summarizeResource(change: PlanResourceChange, kind: ChangeKind, mask: S
     kind,
     ...(change.action_reason ? { reason: change.action_reason } : {}),
     attributes,
+    ...(cause ? { cause: maskCause(cause, mask) } : {}),
   };
 }
 
@@ -153,7 +174,7 @@ export function summarizeStack(input: StackPlan, mask = new SecretMask(input.pla
   const resources = (input.plan.resource_changes ?? [])
     .map((change) => ({ change, kind: changeKind(change) }))
     .filter((entry): entry is { change: PlanResourceChange; kind: ChangeKind } => entry.kind !== null)
-    .map(({ change, kind }) => summarizeResource(change, kind, mask))
+    .map(({ change, kind }) => summarizeResource(change, kind, mask, input.causes?.resources[change.address]))
     .sort(byKindThenAddress);
   const outputs = Object.keys(input.plan.output_changes ?? {})
     .sort(compareText)
@@ -170,6 +191,16 @@ export function summarizeStack(input: StackPlan, mask = new SecretMask(input.pla
     outputs,
     ...(planText !== undefined ? { planText } : {}),
     ...(input.plan.terraform_version ? { terraformVersion: input.plan.terraform_version } : {}),
+    ...(input.causes ? { trace: traceSummary(input.causes, mask) } : {}),
+  };
+}
+
+function traceSummary(causes: StackCausesJson, mask: SecretMask): Omit<StackCausesJson, "resources"> {
+  return {
+    newEnvironment: causes.newEnvironment,
+    settingChanges: causes.settingChanges.map((setting) => maskSetting(setting, mask)),
+    drift: causes.drift.map((entry) => ({ ...entry, address: mask.text(entry.address) })),
+    notes: causes.notes.map((note) => mask.text(note)),
   };
 }
 

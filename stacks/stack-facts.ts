@@ -24,6 +24,8 @@ export interface StackFacts {
   readonly secretFiles: ReadonlyArray<{ readonly variable: string; readonly path: string }>;
   /** Where its state is, as Terraform records it. */
   readonly backend: BackendConfig;
+  /** How Terraform reaches the target: the kubeconfig file and context, or the Docker engine's address. */
+  readonly connection: { readonly kubeconfig: string; readonly context: string } | { readonly dockerHost: string };
 }
 
 export function stackFacts(stack: EnvironmentStack): StackFacts {
@@ -37,6 +39,7 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     secretVariables: [...new Set(envSources)].sort().map((env) => ({ variable: variableName(env), env })),
     secretFiles: secretFiles(spec).map((file) => ({ variable: file.variable, path: file.path })),
     backend: backendOf(spec, stack.platform),
+    connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
   };
 }
 
