@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { changeKind, ChangeOrigin, parsePlanJson, PlanJson, runPlanReport, StackCausesJson } from "../plan-report";
+import { attributeChanges, changeKind, ChangeOrigin, parsePlanJson, PlanJson, PlanResourceChange, runPlanReport, StackCausesJson } from "../plan-report";
 import { SettingsRevision, synthesizedResources, traceCauses } from "../review";
 import { ConfigError, DEFAULT_SETTINGS_DIR, layeredSettings, Platform, PLATFORMS } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
@@ -234,17 +234,43 @@ function readPlan(folder: string): PlanJson | undefined {
   return fs.existsSync(file) ? parsePlanJson(fs.readFileSync(file, "utf8"), file) : undefined;
 }
 
-/** Writes causes.json beside each stack's plan. */
-function writeCauses(plansDir: string, target: Platform, stacks: readonly string[], revisions: { base: SettingsRevision; head: SettingsRevision }, baseOut: string, mode: PlanPrOptions["mode"]): void {
+/** The changes of a plan that change something (reads and no-ops left out), by address. */
+function changesOf(plan: PlanJson | undefined): Map<string, PlanResourceChange> {
+  return new Map(
+    (plan?.resource_changes ?? [])
+      .filter((change) => {
+        const kind = changeKind(change);
+        return kind !== null && kind !== "read";
+      })
+      .map((change) => [change.address, change]),
+  );
+}
+
+/**
+ * Drift: the planned changes that the same plan against the state as recorded (no refresh) does not make. A change
+ * both plans make comes from the configuration differing from the state; one only the refreshed plan makes comes
+ * from the real object differing from the state. Compared attribute by attribute, so a provider's normalizing of
+ * what it reads back (null as {}) is no drift unless it changes the plan.
+ */
+function driftOf(refreshed: ReadonlyMap<string, PlanResourceChange>, recorded: ReadonlyMap<string, PlanResourceChange>): Array<{ address: string; attributes: string[] }> {
+  return [...refreshed.values()].flatMap((change) => {
+    const before = recorded.get(change.address);
+    if (before === undefined) return [{ address: change.address, attributes: [`the whole object (${change.change.actions.join(", ")})`] }];
+    const paths = new Set(attributeChanges(before.change).map((row) => `${row.path} ${JSON.stringify(row.after)}`));
+    const drifted = attributeChanges(change.change).filter((row) => !paths.has(`${row.path} ${JSON.stringify(row.after)}`));
+    return drifted.length > 0 ? [{ address: change.address, attributes: drifted.map((row) => row.path) }] : [];
+  });
+}
+
+/** Writes causes.json beside each stack's plan; `recordedPlansDir` holds the no-refresh plans of live mode. */
+function writeCauses(plansDir: string, target: Platform, stacks: readonly string[], revisions: { base: SettingsRevision; head: SettingsRevision }, baseOut: string, recordedPlansDir?: string): void {
   for (const stack of stacks) {
     const folder = path.join(plansDir, `${stack}.${target}`);
     const plan = readPlan(folder);
     if (!plan) continue;
-    const changed = (plan.resource_changes ?? []).filter((change) => {
-      const kind = changeKind(change);
-      return kind !== null && kind !== "read";
-    });
-    const drift = (plan.resource_drift ?? []).map((entry) => ({ address: entry.address, actions: [...entry.change.actions] }));
+    const changedByAddress = changesOf(plan);
+    const changed = [...changedByAddress.values()];
+    const drift = recordedPlansDir === undefined ? [] : driftOf(changedByAddress, changesOf(readPlan(path.join(recordedPlansDir, `${stack}.${target}`))));
     const baseStack = path.join(baseOut, "stacks", stack);
     const trace = traceCauses({
       environment: stack,
@@ -259,7 +285,7 @@ function writeCauses(plansDir: string, target: Platform, stacks: readonly string
         const fromConfig = trace.newEnvironment || cause.settings.length > 0 || cause.settingsTogether || cause.code;
         const drifted = drift.some((entry) => entry.address === address);
         const origins: ChangeOrigin[] = [...(fromConfig ? ["pull-request" as const] : []), ...(drifted ? ["drift" as const] : [])];
-        if (origins.length === 0) origins.push(mode === "live" ? "base" : "target");
+        if (origins.length === 0) origins.push(recordedPlansDir !== undefined ? "base" : "target");
         const settings = cause.settings.map(({ steps: _steps, ...change }) => change);
         return [address, { ...cause, settings, origins }];
       }),
@@ -292,10 +318,14 @@ function planTarget(target: Platform, options: PlanPrOptions, context: { root: s
     const baseStacks = [...stacksIn(baseOut)].filter(([name]) => only.length === 0 || only.includes(name));
     const planEnv = { ...env, DEPLOY_TARGET: target, PLAN_SKIP_SYNTH: "1" };
     let failed: string[];
+    let recordedPlansDir: string | undefined;
     if (options.mode === "live") {
       let secrets: NodeJS.ProcessEnv = planEnv;
       for (const [, facts] of headStacks) secrets = deploySecrets(facts, secrets);
       failed = planStacks(plansDir, { ...secrets, CDKTF_OUTDIR: headOut }, log);
+      log(`${target}: plan again against the state as recorded (no refresh), to tell drift apart`);
+      recordedPlansDir = path.join(work, `recorded-plans-${target}`);
+      planStacks(recordedPlansDir, { ...secrets, CDKTF_OUTDIR: headOut, PLAN_REFRESH: "false" }, log);
     } else {
       const facts = [...headStacks, ...baseStacks].map(([, stack]) => stack);
       const stateDir = path.join(work, `state-${target}`);
@@ -330,7 +360,7 @@ function planTarget(target: Platform, options: PlanPrOptions, context: { root: s
       head: { dir: settingsDir, name, layered: layeredSettings(settingsDir) },
       base: { dir: baseSettings, name, layered: fs.existsSync(baseSettings) ? layeredSettings(baseSettings) : new Map<string, unknown>() },
     };
-    writeCauses(plansDir, target, headStacks.map(([name]) => name), revisions, baseOut, options.mode);
+    writeCauses(plansDir, target, headStacks.map(([name]) => name), revisions, baseOut, recordedPlansDir);
     return failed.map((stack) => `${stack} (${target})`);
   } finally {
     fs.rmSync(headOut, { recursive: true, force: true });

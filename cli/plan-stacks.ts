@@ -36,6 +36,8 @@ export function planStacks(outDir: string, env: NodeJS.ProcessEnv, log: (message
   const only = (env.ENVIRONMENTS ?? "").split(",").map((name) => name.trim()).filter(Boolean);
   const stacksDir = path.join(synthDir, "stacks");
   if (!fs.existsSync(stacksDir)) throw new CommandError(`${stacksDir}: no synthesized stacks (run the synth, or leave PLAN_SKIP_SYNTH unset)`);
+  // PLAN_REFRESH=false plans against the state as recorded (what drift is told apart with).
+  const refresh = env.PLAN_REFRESH === "false" ? ["-refresh=false"] : [];
   const failed: string[] = [];
   for (const stack of fs.readdirSync(stacksDir).sort()) {
     if (only.length > 0 && !only.includes(stack)) continue;
@@ -51,7 +53,7 @@ export function planStacks(outDir: string, env: NodeJS.ProcessEnv, log: (message
     const planFile = path.join(dest, "plan.tfplan");
     const ok =
       runLogged(path.join(dest, "init.log"), terraform, ["init", "-input=false", "-no-color", ...backend], stackDir, tfEnv) &&
-      runLogged(path.join(dest, "plan.log"), terraform, ["plan", "-input=false", "-no-color", "-lock-timeout=60s", `-out=${planFile}`], stackDir, tfEnv);
+      runLogged(path.join(dest, "plan.log"), terraform, ["plan", "-input=false", "-no-color", "-lock-timeout=60s", ...refresh, `-out=${planFile}`], stackDir, tfEnv);
     if (ok) {
       const show = (args: string[], file: string) => runLogged(path.join(dest, file), terraform, args, stackDir, tfEnv);
       if (!show(["show", "-json", planFile], "plan.json") || !show(["show", "-no-color", planFile], "plan.txt")) throw new CommandError(`${stack}: terraform show failed (see ${dest})`);

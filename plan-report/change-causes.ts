@@ -37,8 +37,8 @@ const stackCauses = z
     newEnvironment: z.boolean(),
     settingChanges: z.array(settingCause),
     resources: z.record(resourceCause),
-    /** Objects Terraform found changed outside it when refreshing (the plan JSON's resource_drift). */
-    drift: z.array(z.object({ address: z.string(), actions: z.array(z.string()) }).strict()),
+    /** Objects changed outside Terraform, with the attributes whose drift the plan undoes (live mode). */
+    drift: z.array(z.object({ address: z.string(), attributes: z.array(z.string()) }).strict()),
     notes: z.array(z.string()),
   })
   .strict();

@@ -271,7 +271,7 @@ function traceLines(stack: ReportStack): string[] {
     lines.push(`Settings changed by this pull request:\n${trace.settingChanges.map((change) => `- ${settingChangeText(change)}`).join("\n")}`);
   }
   if (trace.drift.length > 0) {
-    lines.push(`Changed outside Terraform (drift, found by the refresh):\n${trace.drift.map((entry) => `- ${code(entry.address)} (${escapeHtml(entry.actions.join(", "))})`).join("\n")}`);
+    lines.push(`Changed outside Terraform (drift this plan undoes):\n${trace.drift.map((entry) => `- ${code(entry.address)}: ${entry.attributes.map(code).join(", ")}`).join("\n")}`);
   }
   for (const note of trace.notes) lines.push(`<i>Not traced: ${escapeHtml(note)}</i>`);
   return lines;

@@ -199,7 +199,7 @@ function traceSummary(causes: StackCausesJson, mask: SecretMask): Omit<StackCaus
   return {
     newEnvironment: causes.newEnvironment,
     settingChanges: causes.settingChanges.map((setting) => maskSetting(setting, mask)),
-    drift: causes.drift.map((entry) => ({ ...entry, address: mask.text(entry.address) })),
+    drift: causes.drift.map((entry) => ({ address: mask.text(entry.address), attributes: entry.attributes.map((attribute) => mask.text(attribute)) })),
     notes: causes.notes.map((note) => mask.text(note)),
   };
 }
