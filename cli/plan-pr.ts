@@ -99,6 +99,7 @@ function baseWorktree(root: string, commit: string, work: string, log: Log): { d
   try {
     const lock = (tree: string) => (fs.existsSync(path.join(tree, "package-lock.json")) ? fs.readFileSync(path.join(tree, "package-lock.json"), "utf8") : "");
     if (lock(dir) === lock(root) && fs.existsSync(path.join(root, "node_modules"))) {
+      fs.rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
       fs.symlinkSync(fs.realpathSync(path.join(root, "node_modules")), path.join(dir, "node_modules"));
     } else {
       log("the base has other dependencies: npm ci in its worktree");
@@ -254,9 +255,11 @@ function changesOf(plan: PlanJson | undefined): Map<string, PlanResourceChange> 
  */
 function driftOf(refreshed: ReadonlyMap<string, PlanResourceChange>, recorded: ReadonlyMap<string, PlanResourceChange>): Array<{ address: string; attributes: string[] }> {
   return [...refreshed.values()].flatMap((change) => {
+    if (!change.change.actions.includes("update")) {
+      return recorded.has(change.address) ? [] : [{ address: change.address, attributes: [`the whole object (${change.change.actions.join(", ")})`] }];
+    }
     const before = recorded.get(change.address);
-    if (before === undefined) return [{ address: change.address, attributes: [`the whole object (${change.change.actions.join(", ")})`] }];
-    const paths = new Set(attributeChanges(before.change).map((row) => `${row.path} ${JSON.stringify(row.after)}`));
+    const paths = new Set(before === undefined ? [] : attributeChanges(before.change).map((row) => `${row.path} ${JSON.stringify(row.after)}`));
     const drifted = attributeChanges(change.change).filter((row) => !paths.has(`${row.path} ${JSON.stringify(row.after)}`));
     return drifted.length > 0 ? [{ address: change.address, attributes: drifted.map((row) => row.path) }] : [];
   });

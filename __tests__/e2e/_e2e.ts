@@ -16,10 +16,10 @@ export interface Finished {
   readonly output: string;
 }
 
-/** Runs a command to its end or to `timeoutSeconds` (then SIGKILL); its output goes to `logFile` too. */
-export function sh(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; logFile?: string; timeoutSeconds?: number } = {}): Finished {
+/** Runs a command (in `cwd`, default the project) to its end or to `timeoutSeconds` (then SIGKILL); its output goes to `logFile` too. */
+export function sh(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; logFile?: string; timeoutSeconds?: number; cwd?: string } = {}): Finished {
   const result = spawnSync(command, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
