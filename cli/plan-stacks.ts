@@ -10,6 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { readStackFacts, synthesizeApp } from "../stacks";
+import { requireBackendEnvironment } from "../terraform/backend-environment";
 import { CommandError } from "./_processes";
 
 /** Runs `command` in `cwd` with its output (both streams) in `logFile`; true when it succeeded. */
@@ -38,11 +39,25 @@ export function planStacks(outDir: string, env: NodeJS.ProcessEnv, log: (message
   if (!fs.existsSync(stacksDir)) throw new CommandError(`${stacksDir}: no synthesized stacks (run the synth, or leave PLAN_SKIP_SYNTH unset)`);
   // PLAN_REFRESH=false plans against the state as recorded (what drift is told apart with).
   const refresh = env.PLAN_REFRESH === "false" ? ["-refresh=false"] : [];
+  const stacks = fs
+    .readdirSync(stacksDir)
+    .sort()
+    .filter((stack) => only.length === 0 || only.includes(stack))
+    .map((stack) => readStackFacts(path.join(stacksDir, stack)));
+  if (env.PLAN_STATE_DIR) {
+    // -backend-config=path only redirects a local backend; a shared one would be planned against its real state.
+    const shared = stacks.filter((facts) => facts.backend.type !== "local");
+    if (shared.length > 0) {
+      throw new CommandError(
+        `PLAN_STATE_DIR keeps state in local files, but ${shared.map((facts) => `${facts.stack} uses the ${facts.backend.type} backend`).join(", ")}: plan ${shared.length === 1 ? "it" : "them"} without PLAN_STATE_DIR (against the shared state) or limit ENVIRONMENTS`,
+      );
+    }
+  } else {
+    requireBackendEnvironment(stacks, env);
+  }
   const failed: string[] = [];
-  for (const stack of fs.readdirSync(stacksDir).sort()) {
-    if (only.length > 0 && !only.includes(stack)) continue;
+  for (const { stack, platform } of stacks) {
     const stackDir = path.join(stacksDir, stack);
-    const { platform } = readStackFacts(stackDir);
     const dest = path.resolve(outDir, env.DEPLOY_TARGET ? `${stack}.${platform}` : stack);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
