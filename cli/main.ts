@@ -29,7 +29,8 @@ const USAGE = `Usage: envapi <command> <environment | folder>
                   their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
 
 Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's target.platform), SETTINGS_DIR,
-CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), and the TF_VAR_* secrets.`;
+CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), the TF_VAR_* secrets, and what
+a shared backend reads: PG_CONN_STR (pg), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3 (s3).`;
 
 const COMMANDS = ["deploy", "destroy", "orphans", "plan", "plan-pr"] as const;
 type Command = (typeof COMMANDS)[number];
