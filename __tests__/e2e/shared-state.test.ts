@@ -2,8 +2,9 @@
 // server built from its Go module, scripts/state-servers.sh), both private instances started here on 127.0.0.1.
 // A stack of fixture settings (one service on the Docker target, names unique to the run) is applied twice at the
 // same moment: the lock lets one through and refuses the other with Terraform's lock message; the state is then
-// whole (every resource the stack declares, on the server, no lock left), the project's plan shows no changes,
-// and two destroys at the same moment serialize the same way and leave nothing.
+// whole (every resource the stack declares, on the server, no lock left), a plan against throwaway state touches
+// nothing on the server, the project's plan shows no changes, and two destroys at the same moment serialize the
+// same way and leave nothing.
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -247,6 +248,23 @@ describe.each(KINDS)("shared state on %s", (kind) => {
     const stored = stateOnServer(kind);
     expect({ serial: stored.serial, lineage: stored.lineage, resources: stored.resources.length }).toEqual({ serial: pulled.serial, lineage: pulled.lineage, resources: pulled.resources.length });
     expect(docker("ps", "--filter", mine, "--filter", `label=environment=${environment(kind)}`, "--format", "{{.Names}}")).toBe(`envapi-e2e-${kind}-${suffix}-api-1`);
+  });
+
+  test("a plan against throwaway state (PLAN_STATE_DIR, as plan:pr's base mode plans) neither reads nor locks the shared state", () => {
+    // GIVEN the applied stack, synthesized apart, and none of the backend's variables
+    const before = stateOnServer(kind);
+    const plans = path.join(work, "plans", `${kind}-throwaway`);
+    const synth = path.join(work, `synth-throwaway-${kind}`);
+    const env = { ...base, CDKTF_OUTDIR: synth, ENVIRONMENTS: environment(kind), PLAN_STATE_DIR: path.join(work, `state-throwaway-${kind}`) };
+    // WHEN planned with PLAN_STATE_DIR
+    timed(`${kind}: plan against throwaway state`, () => mustRun("node", ["scripts/cli.js", "plan", plans], { env, logFile: path.join(logs, `${kind}-plan-throwaway.log`), timeoutSeconds: 300 }));
+    // THEN it plans every resource anew (an empty state), and the server's state and locks are as they were
+    const [files] = readPlanDir(plans);
+    expect(summarizeStack({ ...files, protected: false }).counts).toMatchObject({ add: declaredResources(kind).length, change: 0, replace: 0, destroy: 0 });
+    expect(stateOnServer(kind)).toEqual(before);
+    noLockLeft(kind);
+    // AND the stack folder names its shared backend again
+    expect(fs.readdirSync(path.join(synth, "stacks", environment(kind))).filter((file) => file.endsWith("override.tf.json"))).toEqual([]);
   });
 
   test("the project's plan of the stack shows no changes", () => {
