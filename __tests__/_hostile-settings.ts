@@ -31,6 +31,7 @@ const UNION_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>
   local: { kind: "local" },
   s3: { kind: "s3", bucket: "state-bucket", key: "envapi/staging", region: "eu-west-1" },
   http: { kind: "http", address: "https://state.example/envapi" },
+  pg: { kind: "pg", schemaName: "envapi_staging" },
 };
 
 const RECORD_KEY = "PLANTED";

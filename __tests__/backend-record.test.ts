@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backendOf, BackendConfig } from "../settings";
-import { forgetOtherTargetBackend } from "../terraform/backend-record";
+import { forgetOtherTargetBackend, initializedWith } from "../terraform/backend-record";
 import { realSpecs } from "./_helpers";
 
 const folders: string[] = [];
@@ -30,7 +30,7 @@ describe("forgetOtherTargetBackend", () => {
     // WHEN it synthesizes for Kubernetes
     const forgotten = forgetOtherTargetBackend(dir, backendOf(staging(), "kubernetes"), [backendOf(staging(), "docker")]);
     // THEN the record is gone, so init uses the Kubernetes state; the rest stays
-    expect(forgotten?.config.path).toBe("../../../.state/staging.docker.tfstate");
+    expect(forgotten).toEqual(backendOf(staging(), "docker"));
     expect(fs.existsSync(recordIn(dir))).toBe(false);
     expect(fs.existsSync(path.join(dir, ".terraform", "keep"))).toBe(true);
   });
@@ -54,8 +54,31 @@ describe("forgetOtherTargetBackend", () => {
     // WHEN it synthesizes for Kubernetes
     const forgotten = forgetOtherTargetBackend(dir, backendOf(spec, "kubernetes"), [backendOf(spec, "docker")]);
     // THEN the Docker record goes: Kubernetes keeps its own file
-    expect(forgotten?.config.path).toBe("/srv/state/staging.docker.tfstate");
+    expect(forgotten).toEqual({ type: "local", config: { path: "/srv/state/staging.docker.tfstate" } });
     expect(fs.existsSync(recordIn(dir))).toBe(false);
+  });
+
+  test("on a shared backend the other target's schema or key is forgotten, and the settings it records are compared as Terraform wrote them", () => {
+    // GIVEN staging on PostgreSQL and on S3, last initialized for Docker (Terraform records every attribute, unset ones as null)
+    const pg = { ...staging(), backend: { kind: "pg" as const, schemaName: "envapi_staging" } };
+    const s3 = { ...staging(), backend: { kind: "s3" as const, bucket: "state", key: "envapi/staging", usePathStyle: true } };
+    for (const spec of [pg, s3]) {
+      const dir = stackFolder(withNulls(backendOf(spec, "docker")));
+      expect(initializedWith(dir, backendOf(spec, "docker"))).toBe(true);
+      // WHEN it synthesizes for Kubernetes  THEN the Docker record goes
+      expect(forgetOtherTargetBackend(dir, backendOf(spec, "kubernetes"), [backendOf(spec, "docker")])).toEqual(backendOf(spec, "docker"));
+      expect(fs.existsSync(recordIn(dir))).toBe(false);
+    }
+  });
+
+  test("an S3 record without the lock file is another backend: Terraform's init asks about the change", () => {
+    // GIVEN a folder initialized by an S3 block without use_lockfile (before this project set it)
+    const s3 = { ...staging(), backend: { kind: "s3" as const, bucket: "state", key: "envapi/staging", region: "eu-west-1" } };
+    const { use_lockfile: _lockfile, ...withoutLockfile } = backendOf(s3, "docker").config as Record<string, unknown>;
+    const dir = stackFolder({ type: "s3", config: withoutLockfile });
+    // THEN it is not this stack's backend on either target, and nothing is forgotten
+    expect(initializedWith(dir, backendOf(s3, "docker"))).toBe(false);
+    expect(forgetOtherTargetBackend(dir, backendOf(s3, "kubernetes"), [backendOf(s3, "docker")])).toBeUndefined();
   });
 
   test("a folder never initialized has nothing to forget", () => {
@@ -73,15 +96,34 @@ describe("forgetOtherTargetBackend", () => {
 });
 
 describe("backendOf", () => {
-  test("each platform has its own state: local path, S3 key and HTTP address", () => {
+  test("each platform has its own state: local path, S3 key, HTTP address and PostgreSQL schema", () => {
     const spec = staging();
     expect(backendOf(spec, "kubernetes")).toEqual({ type: "local", config: { path: "../../../.state/staging.kubernetes.tfstate" } });
     const s3 = { ...spec, backend: { kind: "s3" as const, bucket: "b", key: "envapi/staging", region: "eu-west-1" } };
-    expect(backendOf(s3, "docker").config.key).toBe("envapi/staging/docker");
+    expect(backendOf(s3, "docker")).toEqual({ type: "s3", config: { bucket: "b", key: "envapi/staging/docker", region: "eu-west-1", use_lockfile: true } });
     const http = { ...spec, backend: { kind: "http" as const, address: "https://state.example/envapi" } };
-    expect(backendOf(http, "kubernetes").config.address).toBe("https://state.example/envapi/kubernetes");
+    expect(backendOf(http, "kubernetes")).toEqual({ type: "http", config: { address: "https://state.example/envapi/kubernetes" } });
+    const pg = { ...spec, backend: { kind: "pg" as const, schemaName: "envapi_staging" } };
+    expect(backendOf(pg, "docker")).toEqual({ type: "pg", config: { schema_name: "envapi_staging_docker" } });
     const local = { ...spec, backend: { kind: "local" as const, path: "state/staging.tfstate" } };
-    expect(backendOf(local, "docker").config.path).toBe("state/staging.docker.tfstate");
-    expect(backendOf({ ...spec, backend: { kind: "local" as const, path: "state/staging" } }, "kubernetes").config.path).toBe("state/staging.kubernetes");
+    expect(backendOf(local, "docker")).toEqual({ type: "local", config: { path: "state/staging.docker.tfstate" } });
+    expect(backendOf({ ...spec, backend: { kind: "local" as const, path: "state/staging" } }, "kubernetes")).toEqual({ type: "local", config: { path: "state/staging.kubernetes" } });
+  });
+
+  test("S3 always has Terraform's lock file; the switches for S3-compatible servers only when set", () => {
+    const s3 = {
+      ...staging(),
+      backend: { kind: "s3" as const, bucket: "b", key: "k", usePathStyle: true, skipCredentialsValidation: true, skipRequestingAccountId: true, skipRegionValidation: false, skipS3Checksum: true },
+    };
+    expect(backendOf(s3, "kubernetes").config).toEqual({
+      bucket: "b",
+      key: "k/kubernetes",
+      use_lockfile: true,
+      use_path_style: true,
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_region_validation: false,
+      skip_s3_checksum: true,
+    });
   });
 });

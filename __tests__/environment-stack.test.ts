@@ -16,6 +16,19 @@ describe("EnvironmentStack (kubernetes)", () => {
     expect(synthStack(spec("staging")).terraform.backend).toEqual({ local: { path: "../../../.state/staging.kubernetes.tfstate" } });
   });
 
+  test("a shared backend: S3 with Terraform's lock file, PostgreSQL without a connection string", () => {
+    // GIVEN staging on an S3-compatible server, and on PostgreSQL
+    const s3 = { ...spec("staging"), backend: { kind: "s3" as const, bucket: "envapi-state", key: "envapi/staging", usePathStyle: true, skipCredentialsValidation: true } };
+    const pg = { ...spec("staging"), backend: { kind: "pg" as const, schemaName: "envapi_staging" } };
+    // WHEN synthesized  THEN the S3 block has the lock file (an override: cdktf's S3Backend lacks it) and only the settings given
+    expect(synthStack(s3).terraform.backend).toEqual({
+      s3: { bucket: "envapi-state", key: "envapi/staging/kubernetes", use_lockfile: true, use_path_style: true, skip_credentials_validation: true },
+    });
+    // AND the pg block names the schema per platform; the connection string is PG_CONN_STR's, never in the JSON
+    expect(synthStack(pg).terraform.backend).toEqual({ pg: { schema_name: "envapi_staging_kubernetes" } });
+    expect(synthStack(pg, { platform: "docker" }).terraform.backend).toEqual({ pg: { schema_name: "envapi_staging_docker" } });
+  });
+
   test("the provider comes from the environment's target settings", () => {
     expect(synthStack(spec("staging")).provider?.kubernetes).toEqual([{ config_context: "kind-envapi", config_path: "~/.kube/config" }]);
   });

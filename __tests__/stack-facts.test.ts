@@ -2,6 +2,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse, stringify } from "yaml";
+import { deepMerge, DEFAULT_SETTINGS_DIR } from "../settings";
 import { readStackFacts, synthesizeApp } from "../stacks";
 
 const NEUTRAL = { ENVIRONMENTS: "", DEPLOY_TARGET: "", ALLOW_DESTROY: "", TF_PROVIDER_VERSIONS: "", SETTINGS_DIR: "" };
@@ -31,6 +33,22 @@ describe("stack facts", () => {
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "prod", ALLOW_DESTROY: "prod", DEPLOY_TARGET: "docker" });
     // THEN it is still protected (no secret is ever generated for it), only no longer prevent_destroy
     expect(readStackFacts(path.join(outdir, "stacks", "prod"))).toMatchObject({ platform: "docker", protected: true, preventDestroy: false, connection: { dockerHost: "unix:///var/run/docker.sock" } });
+  });
+
+  test("a shared backend is a fact too: the schema or key of the platform, Terraform's lock file, no secret", () => {
+    // GIVEN settings where staging keeps its state in PostgreSQL and dev in S3
+    const settingsDir = path.join(outdir, "settings");
+    fs.mkdirSync(settingsDir);
+    const patches: Record<string, unknown> = { staging: { backend: { kind: "pg", schemaName: "envapi_staging" } }, dev: { backend: { kind: "s3", bucket: "envapi-state", key: "dev", usePathStyle: true } } };
+    for (const file of fs.readdirSync(DEFAULT_SETTINGS_DIR)) {
+      const document: unknown = parse(fs.readFileSync(path.join(DEFAULT_SETTINGS_DIR, file), "utf8"));
+      fs.writeFileSync(path.join(settingsDir, file), stringify(deepMerge(document, patches[path.basename(file, ".yaml")] ?? {})));
+    }
+    // WHEN synthesized for Docker
+    synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, SETTINGS_DIR: settingsDir, DEPLOY_TARGET: "docker", ENVIRONMENTS: "staging,dev" });
+    // THEN each stack's facts name its backend as Terraform records it
+    expect(readStackFacts(path.join(outdir, "stacks", "staging")).backend).toEqual({ type: "pg", config: { schema_name: "envapi_staging_docker" } });
+    expect(readStackFacts(path.join(outdir, "stacks", "dev")).backend).toEqual({ type: "s3", config: { bucket: "envapi-state", key: "dev/docker", use_lockfile: true, use_path_style: true } });
   });
 
   test("a folder without facts is an error naming it", () => {

@@ -72,8 +72,14 @@ describe("settings validation", () => {
     ["kube context with a newline", { dev: { target: { kubernetes: { context: "kind\nx" } } } }, 'dev: target.kubernetes.context "kind\\nx" is not a kubeconfig context name'],
     ["docker host that is an expression", { dev: { target: { docker: { host: "${file(\"/etc/passwd\")}" } } } }, 'dev: target.docker.host "${file(\\"/etc/passwd\\")}" is not a Docker host address'],
     ["unknown platform", { dev: { target: { platform: "nomad" } } }, 'dev: target.platform "nomad" is not one of kubernetes, docker'],
-    ["unknown backend kind", { dev: { backend: { kind: "gcs" } } }, 'dev: backend.kind "gcs" is not a known kind (valid: local, s3, http)'],
-    ["unknown backend setting", { dev: { backend: { kind: "s3", bucket: "b-1", key: "k", region: "r", table: "t" } } }, "dev: backend.table is not a known setting (valid here: kind, bucket, key, region)"],
+    ["unknown backend kind", { dev: { backend: { kind: "gcs" } } }, 'dev: backend.kind "gcs" is not a known kind (valid: local, s3, http, pg)'],
+    ["unknown backend setting", { dev: { backend: { kind: "s3", bucket: "b-1", key: "k", region: "r", table: "t" } } }, "dev: backend.table is not a known setting (valid here: kind, bucket, key, region, usePathStyle, skipCredentialsValidation, skipRequestingAccountId, skipRegionValidation, skipS3Checksum)"],
+    ["s3 switch not a boolean", { dev: { backend: { kind: "s3", bucket: "state", key: "k", usePathStyle: "yes" } } }, 'dev: backend.usePathStyle "yes" has the wrong type (expected boolean, received string)'],
+    ["s3 credentials in settings", { dev: { backend: { kind: "s3", bucket: "state", key: "k", secret_key: "abc" } } }, "dev: backend.secret_key is not a known setting"],
+    ["pg schema with upper case", { dev: { backend: { kind: "pg", schemaName: "EnvApi" } } }, 'dev: backend.schemaName "EnvApi" is not a PostgreSQL schema name here (lowercase letters, digits and "_", not starting with a digit or "pg_", at most 52 characters: "_<platform>" is appended)'],
+    ["pg schema reserved prefix", { dev: { backend: { kind: "pg", schemaName: "pg_state" } } }, 'dev: backend.schemaName "pg_state" is not a PostgreSQL schema name here'],
+    ["pg schema too long for the platform suffix", { dev: { backend: { kind: "pg", schemaName: "s".repeat(53) } } }, `dev: backend.schemaName "${"s".repeat(53)}" is not a PostgreSQL schema name here`],
+    ["pg connection string in settings", { dev: { backend: { kind: "pg", schemaName: "envapi_dev", connStr: "postgres://u:p@db/state" } } }, "dev: backend.connStr is not a known setting (valid here: kind, schemaName)"],
     ["s3 bucket name", { dev: { backend: { kind: "s3", bucket: "My_Bucket", key: "k", region: "r" } } }, 'dev: backend.bucket "My_Bucket" is not an S3 bucket name'],
     ["http backend not a URL", { dev: { backend: { kind: "http", address: "state server" } } }, 'dev: backend.address "state server" is not an http:// or https:// URL'],
     ["ingress host not a host name", { dev: api({ ingress: { host: "api_dev.localhost" } }) }, 'dev: services.api.ingress.host "api_dev.localhost" is not a valid host name (DNS-1123 subdomain'],
@@ -105,6 +111,7 @@ describe("settings validation", () => {
     // the state location across environments and platforms
     ["shared S3 state", { dev: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } }, prod: { backend: { kind: "s3", bucket: "state", key: "envapi", region: "r" } } }, "prod: backend keeps its kubernetes state in s3://state/envapi/kubernetes, which dev on kubernetes uses too"],
     ["shared HTTP state", { dev: { backend: { kind: "http", address: "https://state.example/envapi" } }, prod: { backend: { kind: "http", address: "https://state.example/envapi" } } }, "prod: backend keeps its kubernetes state in https://state.example/envapi/kubernetes, which dev on kubernetes uses too"],
+    ["shared PostgreSQL schema", { dev: { backend: { kind: "pg", schemaName: "envapi" } }, prod: { backend: { kind: "pg", schemaName: "envapi" } } }, "prod: backend keeps its kubernetes state in PostgreSQL schema envapi_kubernetes, which dev on kubernetes uses too"],
     ["shared local state file", { dev: { backend: { kind: "local", path: "/srv/state.tfstate" } }, staging: { backend: { kind: "local", path: "/srv/state.tfstate" } } }, "staging: backend keeps its kubernetes state in local file /srv/state.kubernetes.tfstate, which dev on kubernetes uses too"],
   ])("%s", (_rule, patches, message) => {
     // GIVEN the real settings with one mistake  WHEN validated  THEN the message names env, path, value and what is valid

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readStackFacts } from "../stacks/stack-facts";
+import { requireBackendEnvironment } from "../terraform/backend-environment";
 import { initializedWith } from "../terraform/backend-record";
 import { capture, run } from "./_processes";
 
@@ -52,6 +53,8 @@ export function sweepOrphans(stackDir: string, terraform: string, env: NodeJS.Pr
   // After a switch of target the folder may still be set up for the other target's state, where none of these
   // containers are, and every one would look orphaned.
   if (!initializedWith(stackDir, facts.backend)) return { skipped: `${stackDir} is not initialized for this stack's state`, orphans: [], removed: false };
+  // A shared backend's state is read with the connection string or credentials of the environment.
+  requireBackendEnvironment([facts], env);
   const state = JSON.parse(capture(terraform, ["state", "pull"], { cwd: stackDir, env }) || "{}") as {
     resources?: Array<{ type: string; instances: Array<{ attributes?: { id?: string } }> }>;
   };

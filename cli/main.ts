@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
+import { BackendEnvironmentError, requireBackendEnvironment } from "../terraform/backend-environment";
 import { CommandError, environmentAfter, run } from "./_processes";
 import { deploySecrets, secretsFolder } from "./_secrets";
 import { sweepOrphans } from "./docker-orphans";
@@ -28,7 +29,8 @@ const USAGE = `Usage: envapi <command> <environment | folder>
                   their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
 
 Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's target.platform), SETTINGS_DIR,
-CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), and the TF_VAR_* secrets.`;
+CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), the TF_VAR_* secrets, and what
+a shared backend reads: PG_CONN_STR (pg), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3 (s3).`;
 
 const COMMANDS = ["deploy", "destroy", "orphans", "plan", "plan-pr"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -93,6 +95,7 @@ function terraform(env: NodeJS.ProcessEnv, stackDir: string, args: readonly stri
 function deploy(environment: string, base: NodeJS.ProcessEnv): void {
   const started = Date.now();
   const facts = probe(environment, base);
+  requireBackendEnvironment([facts], base);
   log(`${environment} → ${facts.platform}`);
   let env = toolchain(base);
   if (facts.platform === "kubernetes") {
@@ -113,6 +116,7 @@ function deploy(environment: string, base: NodeJS.ProcessEnv): void {
 
 function destroy(environment: string, base: NodeJS.ProcessEnv): void {
   const facts = probe(environment, base);
+  requireBackendEnvironment([facts], base);
   // Without the override Terraform would refuse (prevent_destroy) only after planning: say why up front.
   if (facts.preventDestroy) throw new CommandError(`${environment} is protected; run with ALLOW_DESTROY=${environment} to destroy it`);
   let env = environmentAfter("scripts/toolchain.sh", base);
@@ -182,7 +186,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof CommandError) {
+    if (error instanceof ConfigError || error instanceof CommandError || error instanceof BackendEnvironmentError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

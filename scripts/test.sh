@@ -63,7 +63,7 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
 
-step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes and Docker targets"
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes and Docker targets; shared state on PostgreSQL and S3 (two applies at once)"
 npx jest -c jest.e2e.config.js
 
 step "synth benchmark (figures only, no threshold)"

@@ -8,7 +8,7 @@
 #   providers   Terraform providers built from tools/provider-*/ (go.mod + go.sum
 #               pinned there) into a filesystem mirror that serves both
 #               provider hosts Terraform and OpenTofu resolve short sources to.
-#   cli         `terraform` from PATH when it is >= 1.5, otherwise OpenTofu built
+#   cli         `terraform` from PATH when it is >= 1.10, otherwise OpenTofu built
 #               from tools/opentofu/ (TOOLCHAIN_TF=tofu forces OpenTofu).
 #   config      CLI config file: providers only from the mirror, no checkpoint.
 #   docker-up   Docker engine (installs Debian's docker.io when missing, starts
@@ -25,7 +25,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="$ROOT/tools"
 CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}"
 TOOLCHAIN_TF="${TOOLCHAIN_TF:-auto}"          # auto | terraform | tofu
-TF_MIN_VERSION="1.5.0"
+TF_MIN_VERSION="1.10.0"          # the S3 backend's lock file (use_lockfile) needs 1.10
 BASE_IMAGE="${TOOLCHAIN_BASE_IMAGE:-}"        # default: golang:<go major.minor>
 DOCKER_WAIT_SECONDS="${TOOLCHAIN_DOCKER_WAIT:-60}"
 
@@ -210,7 +210,7 @@ cmd_providers() {
 }
 
 # --------------------------------------------------------------------------
-# Terraform CLI (terraform >= 1.5 or OpenTofu)
+# Terraform CLI (terraform >= 1.10 or OpenTofu)
 # --------------------------------------------------------------------------
 version_ge() { # version_ge A B: A >= B
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]

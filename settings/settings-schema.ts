@@ -9,6 +9,10 @@ import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES,
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const S3_BUCKET = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 const S3_KEY = /^(?=.{1,900}$)[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*$/;
+// Lowercase, so it means the same quoted (Terraform quotes it) or not; "pg_" is PostgreSQL's own. 52 characters
+// leave room for the platform suffix within PostgreSQL's 63-byte names.
+const PG_SCHEMA = /^(?!pg_)[a-z_][a-z0-9_]{0,51}$/;
+const AWS_REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const LOCAL_PATH = /^(?=.{1,4096}$)[A-Za-z0-9._~/@:+,=-][A-Za-z0-9 ._~/@:+,=-]*$/;
 const KUBE_CONTEXT = /^(?=.{1,253}$)[A-Za-z0-9._@:/-]+$/;
 const DOCKER_HOST = /^(unix|npipe):\/\/[A-Za-z0-9._~/-]+$|^tcp:\/\/[A-Za-z0-9.-]+:[0-9]{1,5}$|^ssh:\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
@@ -327,7 +331,9 @@ export const serviceSchema = z
     return { ...rest, kind, port: port ?? DEFAULT_PORT, probes: { liveness: complete("liveness"), readiness: complete("readiness"), startup: complete("startup") } };
   });
 
-// Terraform reads backend blocks literally (no templates), so these values are validated, never escaped.
+// Terraform reads backend blocks literally (no templates), so these values are validated, never escaped. Nothing
+// secret is a setting: credentials, endpoints and connection strings come from the environment at deploy time.
+const s3Option = z.boolean().optional();
 const backend = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("local"), path: checked(statePath).optional() }).strict(),
   z
@@ -335,10 +341,24 @@ const backend = z.discriminatedUnion("kind", [
       kind: z.literal("s3"),
       bucket: z.string().regex(S3_BUCKET, { message: 'is not an S3 bucket name (3-63 lowercase letters, digits, "." and "-", alphanumeric at both ends)' }),
       key: z.string().regex(S3_KEY, { message: 'is not a state key (letters, digits and ! - _ . * \' ( ) /, not starting with "/", at most 900 characters)' }),
-      region: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'is not a region name (lowercase letters, digits and "-", e.g. "us-east-1")' }),
+      region: z.string().regex(AWS_REGION, { message: 'is not a region name (lowercase letters, digits and "-", e.g. "us-east-1")' }).optional(),
+      // Terraform's switches for S3-compatible servers (no environment variable sets them).
+      usePathStyle: s3Option,
+      skipCredentialsValidation: s3Option,
+      skipRequestingAccountId: s3Option,
+      skipRegionValidation: s3Option,
+      skipS3Checksum: s3Option,
     })
     .strict(),
   z.object({ kind: z.literal("http"), address: checked(httpAddress) }).strict(),
+  z
+    .object({
+      kind: z.literal("pg"),
+      schemaName: z.string().regex(PG_SCHEMA, {
+        message: 'is not a PostgreSQL schema name here (lowercase letters, digits and "_", not starting with a digit or "pg_", at most 52 characters: "_<platform>" is appended)',
+      }),
+    })
+    .strict(),
 ]);
 
 export const environmentSchema = z

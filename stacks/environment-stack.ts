@@ -1,7 +1,7 @@
 // One stack per environment: its own state, its provider configured from the environment's target settings.
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Aspects, HttpBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, HttpBackend, LocalBackend, PgBackend, PgBackendConfig, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { backendOf, Environment, Platform } from "../settings";
 import { DockerEnvironment } from "./docker-environment";
@@ -64,16 +64,33 @@ export class EnvironmentStack extends TerraformStack {
 
   /** State per environment and per platform, so switching target never mixes state. */
   private configureBackend(): void {
-    const { type, config } = backendOf(this.spec, this.platform);
-    switch (type) {
+    const backend = backendOf(this.spec, this.platform);
+    switch (backend.type) {
       case "local":
-        new LocalBackend(this, { path: config.path });
+        new LocalBackend(this, { path: backend.config.path });
         break;
-      case "s3":
-        new S3Backend(this, { bucket: config.bucket, key: config.key, region: config.region });
+      case "s3": {
+        const { use_lockfile: useLockfile, ...config } = backend.config;
+        const s3 = new S3Backend(this, {
+          bucket: config.bucket,
+          key: config.key,
+          region: config.region,
+          usePathStyle: config.use_path_style,
+          skipCredentialsValidation: config.skip_credentials_validation,
+          skipRequestingAccountId: config.skip_requesting_account_id,
+          skipRegionValidation: config.skip_region_validation,
+          skipS3Checksum: config.skip_s3_checksum,
+        });
+        // cdktf 0.21's S3Backend predates Terraform's S3 lock file.
+        s3.addOverride("use_lockfile", useLockfile);
         break;
+      }
       case "http":
-        new HttpBackend(this, { address: config.address });
+        new HttpBackend(this, { address: backend.config.address });
+        break;
+      case "pg":
+        // Terraform reads the connection string from PG_CONN_STR; cdktf's type asks for one, and none is written.
+        new PgBackend(this, { schemaName: backend.config.schema_name } as PgBackendConfig);
         break;
     }
   }
