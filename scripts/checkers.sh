@@ -136,6 +136,8 @@ run_checkov() {
 run_kube_score() {
   local out="$1" start kubectl stack
   start="$(now)"
+  # Always a fresh cluster: one left by a run that was killed holds that run's namespaces.
+  CLUSTER_PROVIDER=kwok CLUSTER_NAME="$SCORE_CLUSTER" CLUSTER_KUBECONFIG="$out/cluster.kubeconfig" scripts/cluster.sh down >/dev/null 2>&1 || true
   CLUSTER_PROVIDER=kwok CLUSTER_NAME="$SCORE_CLUSTER" CLUSTER_KUBECONFIG="$out/cluster.kubeconfig" scripts/cluster.sh up >&2
   # The stacks read context kind-envapi from ~/.kube/config: Terraform runs with HOME pointing at a folder whose
   # kubeconfig names our cluster that way (as scripts/record-plan-fixtures.sh does).

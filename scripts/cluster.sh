@@ -241,7 +241,7 @@ EOF
 }
 
 # Fake nodes: kwok manages every node and reports its pods Running and Ready. No taints, so the API's
-# Deployments schedule on them as they are.
+# Deployments schedule on them as they are; ephemeral storage is listed, or a pod that requests some never fits.
 apply_nodes() {
   local i manifest=""
   for i in $(seq 0 $((NODES - 1))); do
@@ -261,8 +261,8 @@ metadata:
     type: kwok
     ingress-ready: "true"
 status:
-  allocatable: { cpu: "8", memory: 16Gi, pods: "110" }
-  capacity: { cpu: "8", memory: 16Gi, pods: "110" }
+  allocatable: { cpu: "8", memory: 16Gi, ephemeral-storage: 100Gi, pods: "110" }
+  capacity: { cpu: "8", memory: 16Gi, ephemeral-storage: 100Gi, pods: "110" }
   nodeInfo: { kubeletVersion: fake, kubeProxyVersion: fake, operatingSystem: linux, architecture: amd64 }
 ---
 EOF
