@@ -269,6 +269,12 @@ EOF
 )"$'\n'
   done
   printf '%s' "$manifest" | kc apply -f - >&2
+  # apply leaves the status of a node that exists alone (a cluster made by an older version of this script): set
+  # its resources through the status subresource, so every node offers what the pods request.
+  local resources='{"cpu":"8","memory":"16Gi","ephemeral-storage":"100Gi","pods":"110"}'
+  for i in $(seq 0 $((NODES - 1))); do
+    kc patch node "$NAME-node-$i" --subresource=status --type=merge -p "{\"status\":{\"allocatable\":$resources,\"capacity\":$resources}}" >/dev/null
+  done
 }
 
 nodes_ready() {
