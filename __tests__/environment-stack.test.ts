@@ -80,6 +80,21 @@ describe("EnvironmentStack (kubernetes): what the checkers asked for", () => {
     expect(spread("dev")).toBeUndefined();
   });
 
+  test("a prebuilt image pinned by digest runs by digest; a tag built here, and the canary's tag, stay tags", () => {
+    // GIVEN staging with a sidecar whose image the settings pin by digest
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const staging = validateEnvironments(
+      patchedSettings({
+        staging: {
+          services: [{ name: "api", grayRelease: { canaryWeight: 50 }, sidecars: [{ name: "cache", image: { repository: "memcached", tag: "1.6", digest }, liveness: { tcpPort: 11211 } }] }],
+        },
+      }),
+    ).find((candidate) => candidate.name === "staging") as Environment;
+    // THEN the sidecar's reference carries the digest, the API's tags do not
+    const images = resourcesOfType(synthStack(staging), "kubernetes_deployment_v1").flatMap((deployment) => deployment.spec.template.spec.container.map((container: any) => container.image));
+    expect(images.sort()).toEqual(["envapi:0.1.0", "envapi:0.2.0", `memcached:1.6@${digest}`, `memcached:1.6@${digest}`]);
+  });
+
   test("the settings' egress allow-list reaches the namespace, validated, as one policy", () => {
     // GIVEN staging allowed to reach a database network on 5432 and the monitoring namespace on 4317
     const staging = validateEnvironments(

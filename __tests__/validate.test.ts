@@ -47,6 +47,8 @@ describe("settings validation", () => {
     ["autoscaling max below min", { staging: api({ autoscaling: { maxReplicas: 1 } }) }, "staging: services.api.autoscaling.maxReplicas 1 is below minReplicas (2)"],
     ["ephemeral storage not a quantity", { staging: api({ resources: { limits: { ephemeralStorage: "1GB" } } }) }, 'staging: services.api.resources.limits.ephemeralStorage "1GB" is not a quantity (try "1Gi")'],
     ["ephemeral storage request above its default limit", { staging: api({ resources: { requests: { ephemeralStorage: "1Gi" } } }) }, 'staging: services.api.resources.limits.ephemeralStorage (missing) is below the request "1Gi" (a limit must be at least its request); the default limit is "256Mi"'],
+    ["image digest malformed", { dev: api({ image: { digest: "sha256:abc" } }) }, 'dev: services.api.image.digest "sha256:abc" is not an image digest ("sha256:" and 64 lowercase hex digits)'],
+    ["image digest of an image built here", { dev: api({ image: { digest: `sha256:${"a".repeat(64)}` } }) }, `dev: services.api.image.digest "sha256:${"a".repeat(64)}" is set, but the image is built here from "app" (its digest is known only after the build; leave it out)`],
     // the egress allow-list
     ["egress CIDR not a block", { staging: { egress: [{ cidr: "10.20.0.0/33" }] } }, 'staging: egress.0.cidr "10.20.0.0/33" is not an IP block in CIDR notation (e.g. "10.20.0.0/16" or "2001:db8::/32")'],
     ["egress without a destination", { staging: { egress: [{ ports: [{ port: 443 }] }] } }, 'staging: egress.0 {"ports":[{"port":443}]} names no destination (set "cidr: <block>" or "namespace: <name>")'],

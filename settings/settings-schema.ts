@@ -221,10 +221,14 @@ const grayRelease = z
     }
   });
 
+/** An image's content digest: pins a prebuilt image to exact bytes, whatever its tag later points at. */
+const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { message: 'is not an image digest ("sha256:" and 64 lowercase hex digits)' });
+
 const image = z
   .object({
     repository: checked(grammar.imageRepository),
     tag: checked(grammar.imageTag),
+    digest: imageDigest.optional(),
     build: z
       .string()
       .regex(BUILD_FOLDER, { message: 'is not a folder of this repository (a relative path like "app", no ".." and no leading "/")' })
@@ -262,7 +266,7 @@ const volume = z
 const sidecar = z
   .object({
     name: dns1123Label,
-    image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag) }).strict(),
+    image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag), digest: imageDigest.optional() }).strict(),
     args: z.array(z.string()).optional(),
     resources: serviceResources.default({}),
     liveness: probeInput.optional(),
@@ -299,6 +303,9 @@ export const serviceSchema = z
   })
   .strict()
   .superRefine((service, ctx) => {
+    if (service.image.build !== undefined && service.image.digest !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "digest"], message: `is set, but the image is built here from "${service.image.build}" (its digest is known only after the build; leave it out)` });
+    }
     const volumes = new Set(service.volumes.map((item) => item.name));
     service.sidecars.forEach((item, index) => {
       if (item.name === service.name) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "name"], message: "is the service's own container name (name the sidecar apart)" });

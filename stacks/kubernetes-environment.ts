@@ -80,9 +80,9 @@ export function egressRuleOf({ cidr, namespace, ports }: EgressSettings): Egress
   return cidr !== undefined ? EgressRule.toCidr(cidr, egressPorts) : EgressRule.toNamespace(namespace as string, egressPorts);
 }
 
-/** "repository:tag". */
-function imageReference(image: ServiceSettings["image"], tag: string): string {
-  return `${image.repository}:${tag}`;
+/** "repository:tag", and "@digest" when the settings pin that tag's content (the canary's tag has none). */
+function imageReference(image: { readonly repository: string; readonly tag: string; readonly digest?: string }, tag: string): string {
+  return `${image.repository}:${tag}${image.digest !== undefined && tag === image.tag ? `@${image.digest}` : ""}`;
 }
 
 /** The service's volumes and sidecars, added to its pods. */
