@@ -2,7 +2,8 @@
 # The field's own checkers on what this project generates:
 #   Checkov     (PyPI; every file pinned and hashed in tools/checkov/requirements.txt, installed into a venv in
 #               ${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}/checkov-<version>/) on every synthesized stack of both
-#               targets (framework terraform_json) and on the Dockerfiles the Docker target builds (dockerfile);
+#               targets (framework terraform_json) and on the repository's Dockerfiles, which make the images
+#               the stacks run (framework dockerfile);
 #   kube-score  (Go module pinned in tools/kube-score, built into ${TOOLCHAIN_CACHE}/kube-score-<version>/) on the
 #               objects of every Kubernetes stack as the API server holds them after a real apply, on a throwaway
 #               local cluster of its own (kwok, CLUSTER_NAME envapi-score, its own kubeconfig and state), so the
@@ -185,7 +186,7 @@ cleanup() {
 main() {
   case "${1:-}" in
     install) install_tools; return ;;
-    -h|--help|help) sed -n '2,17s/^# \{0,1\}//p' "$0"; return ;;
+    -h|--help|help) sed -n '2,18s/^# \{0,1\}//p' "$0"; return ;;
   esac
   local started out
   started="$(now)"
