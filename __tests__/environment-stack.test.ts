@@ -79,6 +79,52 @@ describe("EnvironmentStack (kubernetes)", () => {
   });
 });
 
+describe("EnvironmentStack (kubernetes): what the checkers asked for", () => {
+  test("staging keeps one of its two pods through a node drain; dev, on one replica, has no budget that could block one", () => {
+    const budgets = (name: string) => resourcesOfType(synthStack(spec(name)), "kubernetes_pod_disruption_budget_v1");
+    expect(budgets("staging").map((budget) => budget.spec.min_available)).toEqual(["1"]);
+    expect(budgets("dev")).toEqual([]);
+  });
+
+  test("staging's and prod's pods spread across nodes; dev's one pod has nothing to spread", () => {
+    const spread = (name: string) => resourcesOfType(synthStack(spec(name)), "kubernetes_deployment_v1")[0].spec.template.spec.topology_spread_constraint;
+    expect(spread("staging")[0]).toMatchObject({ topology_key: "kubernetes.io/hostname", when_unsatisfiable: "ScheduleAnyway" });
+    expect(spread("prod")[0]).toMatchObject({ topology_key: "kubernetes.io/hostname" });
+    expect(spread("dev")).toBeUndefined();
+  });
+
+  test("a prebuilt image pinned by digest runs by digest; a tag built here, and the canary's tag, stay tags", () => {
+    // GIVEN staging with a sidecar whose image the settings pin by digest
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const staging = validateEnvironments(
+      patchedSettings({
+        staging: {
+          services: [{ name: "api", grayRelease: { canaryWeight: 50 }, sidecars: [{ name: "cache", image: { repository: "memcached", tag: "1.6", digest }, liveness: { tcpPort: 11211 } }] }],
+        },
+      }),
+    ).find((candidate) => candidate.name === "staging") as Environment;
+    // THEN the sidecar's reference carries the digest, the API's tags do not
+    const images = resourcesOfType(synthStack(staging), "kubernetes_deployment_v1").flatMap((deployment) => deployment.spec.template.spec.container.map((container: any) => container.image));
+    expect(images.sort()).toEqual(["envapi:0.1.0", "envapi:0.2.0", `memcached:1.6@${digest}`, `memcached:1.6@${digest}`]);
+  });
+
+  test("the settings' egress allow-list reaches the namespace, validated, as one policy", () => {
+    // GIVEN staging allowed to reach a database network on 5432 and the monitoring namespace on 4317
+    const staging = validateEnvironments(
+      patchedSettings({ staging: { egress: [{ cidr: "10.20.0.0/16", ports: [{ port: 5432 }] }, { namespace: "monitoring", ports: [{ port: 4317, protocol: "TCP" }] }] } }),
+    ).find((candidate) => candidate.name === "staging") as Environment;
+    // THEN one policy "allow-egress" holds both rules; without the list there is no such policy
+    const allow = (environment: Environment) => resourcesOfType(synthStack(environment), "kubernetes_network_policy_v1").filter((policy) => policy.metadata.name === "allow-egress");
+    expect(allow(staging).map((policy) => policy.spec.egress)).toEqual([
+      [
+        { to: [{ ip_block: { cidr: "10.20.0.0/16" } }], ports: [{ port: "5432", protocol: "TCP" }] },
+        { to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: "4317", protocol: "TCP" }] },
+      ],
+    ]);
+    expect(allow(spec("staging"))).toEqual([]);
+  });
+});
+
 describe("EnvironmentStack: a worker and a sidecar from settings", () => {
   // GIVEN staging with a queue worker (a prebuilt image, probed by a command) and a cache sidecar beside the API
   const worker = {

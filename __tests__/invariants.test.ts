@@ -17,8 +17,8 @@ describe.each(stacks.map(({ spec, json }) => [spec.name, spec, json] as const))(
     const containers = resourcesOf(json).flatMap(([, , body]) => containersOf(body));
     expect(containers.length).toBeGreaterThan(0);
     for (const container of containers) {
-      expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
-      expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String), "ephemeral-storage": expect.any(String) });
+      expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String), "ephemeral-storage": expect.any(String) });
       expect(container.liveness_probe.http_get.path).toMatch(/^\//);
       expect(container.readiness_probe.http_get.path).toMatch(/^\//);
       expect(container.startup_probe.http_get.path).toMatch(/^\//);

@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
-import { IsolatedNamespace, IsolatedNamespaceProps } from "../constructs/kubernetes";
+import { EgressRule, IsolatedNamespace, IsolatedNamespaceProps } from "../constructs/kubernetes";
 
 const props: IsolatedNamespaceProps = {
   name: "team-a",
@@ -47,8 +47,8 @@ describe("IsolatedNamespace", () => {
   test("denies ingress except from the namespace itself and the ingress controller", () => {
     // GIVEN an ingress controller in "traefik"
     const json = JSON.parse(synth({ ingressControllerNamespace: "traefik" }));
-    // THEN there are exactly three policies: deny all, allow same namespace, allow the controller's namespace
-    const policies = Object.values(json.resource.kubernetes_network_policy_v1 as Record<string, any>);
+    // THEN three policies deal with ingress: deny all, allow same namespace, allow the controller's namespace
+    const policies = Object.values(json.resource.kubernetes_network_policy_v1 as Record<string, any>).filter((p) => p.spec.policy_types[0] === "Ingress");
     expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-ingress-controller", "allow-same-namespace", "deny-all-ingress"]);
     const deny = policies.find((p) => p.metadata.name === "deny-all-ingress");
     expect(deny.spec).toEqual({ pod_selector: {}, policy_types: ["Ingress"] });
@@ -60,7 +60,55 @@ describe("IsolatedNamespace", () => {
     // GIVEN preventDestroy  WHEN synthesized  THEN every resource has prevent_destroy
     const json = JSON.parse(synth({ preventDestroy: true }));
     const all = Object.values(json.resource as Record<string, Record<string, any>>).flatMap((byName) => Object.values(byName));
-    expect(all).toHaveLength(6);
+    expect(all).toHaveLength(10);
     expect(all.every((resource) => resource.lifecycle?.prevent_destroy === true)).toBe(true);
+  });
+});
+
+describe("IsolatedNamespace egress", () => {
+  const egressPolicies = (overrides: Partial<IsolatedNamespaceProps> = {}) =>
+    Object.values(JSON.parse(synth(overrides)).resource.kubernetes_network_policy_v1 as Record<string, any>).filter((p) => p.spec.policy_types[0] === "Egress");
+  const named = (policies: any[], name: string) => policies.find((p) => p.metadata.name === name);
+
+  test("denies all egress except cluster DNS, the namespace itself and the ingress controller", () => {
+    // GIVEN an ingress controller in "traefik" and no allow-list  WHEN synthesized
+    const policies = egressPolicies({ ingressControllerNamespace: "traefik" });
+    // THEN four egress policies, none of them open to anything else
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-dns", "allow-ingress-controller-egress", "allow-same-namespace-egress", "deny-all-egress"]);
+    expect(named(policies, "deny-all-egress").spec).toEqual({ pod_selector: {}, policy_types: ["Egress"] });
+    expect(named(policies, "allow-same-namespace-egress").spec.egress).toEqual([{ to: [{ pod_selector: {} }] }]);
+    expect(named(policies, "allow-ingress-controller-egress").spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "traefik" } } }] }]);
+  });
+
+  test("DNS is kube-system's kube-dns pods on port 53, UDP and TCP, and nothing else", () => {
+    const dns = named(egressPolicies(), "allow-dns");
+    expect(dns.spec.egress).toEqual([
+      {
+        to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "kube-system" } }, pod_selector: { match_labels: { "k8s-app": "kube-dns" } } }],
+        ports: [
+          { port: "53", protocol: "UDP" },
+          { port: "53", protocol: "TCP" },
+        ],
+      },
+    ]);
+  });
+
+  test("a cluster whose DNS runs elsewhere names it", () => {
+    const dns = named(egressPolicies({ clusterDns: { namespace: "dns", podLabels: { app: "coredns" } } }), "allow-dns");
+    expect(dns.spec.egress[0].to).toEqual([{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "dns" } }, pod_selector: { match_labels: { app: "coredns" } } }]);
+  });
+
+  test("the allow-list becomes one policy, a rule per destination", () => {
+    // GIVEN a database network on 5432 and every port of a namespace
+    const policies = egressPolicies({ egress: [EgressRule.toCidr("10.20.0.0/16", [EgressRule.tcp(5432)]), EgressRule.toNamespace("monitoring")] });
+    // THEN
+    expect(named(policies, "allow-egress").spec).toEqual({
+      pod_selector: {},
+      policy_types: ["Egress"],
+      egress: [
+        { to: [{ ip_block: { cidr: "10.20.0.0/16" } }], ports: [{ port: "5432", protocol: "TCP" }] },
+        { to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "monitoring" } } }] },
+      ],
+    });
   });
 });

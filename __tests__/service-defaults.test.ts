@@ -59,7 +59,7 @@ describe("service defaults", () => {
     // GIVEN a service that sets only its memory limit and its readiness path
     const settings = serviceSchema.parse({ name: "api", image: { repository: "envapi", tag: "1" }, resources: { limits: { memory: "128Mi" } }, probes: { readiness: { path: "/ready" } } }) as HttpServiceSettings;
     // THEN everything else is the default
-    expect(settings.resources).toEqual({ requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "128Mi" } });
+    expect(settings.resources).toEqual({ requests: { cpu: "50m", memory: "32Mi", ephemeralStorage: "32Mi" }, limits: { cpu: "250m", memory: "128Mi", ephemeralStorage: "256Mi" } });
     expect(settings.probes.readiness).toEqual({ check: { kind: "http", path: "/ready" }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
     expect(settings).toMatchObject({ port: 8080, replicas: 1, config: {}, secrets: [], autoscaling: { enabled: false }, disruptionBudget: { enabled: false }, grayRelease: { canaryWeight: 0 } });
   });

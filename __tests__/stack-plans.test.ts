@@ -23,7 +23,7 @@ const COMMON = {
   kubernetes_namespace_v1: 1,
   kubernetes_resource_quota_v1: 1,
   kubernetes_limit_range_v1: 1,
-  kubernetes_network_policy_v1: 3,
+  kubernetes_network_policy_v1: 7, // ingress: deny, same namespace, controller; egress: deny, DNS, same namespace, controller
   kubernetes_config_map_v1: 1,
   kubernetes_secret_v1: 1,
   kubernetes_deployment_v1: 1,
@@ -36,7 +36,7 @@ describeWithPlans("real plans of every stack (fresh state)", () => {
 
   test.each([
     ["dev", { ...COMMON }],
-    ["staging", { ...COMMON, kubernetes_horizontal_pod_autoscaler_v2: 1 }],
+    ["staging", { ...COMMON, kubernetes_horizontal_pod_autoscaler_v2: 1, kubernetes_pod_disruption_budget_v1: 1 }],
     ["prod", { ...COMMON, kubernetes_horizontal_pod_autoscaler_v2: 1, kubernetes_pod_disruption_budget_v1: 1 }],
   ])("%s creates exactly its resources", (stack, expected) => {
     // GIVEN the real plan of the stack against empty state

@@ -45,6 +45,17 @@ describe("settings validation", () => {
     ["latest outside dev", { staging: api({ image: { tag: "latest" } }) }, 'staging: services.api.image.tag "latest" is only allowed in dev (pin a version tag)'],
     ["wrong type", { staging: api({ replicas: "two" }) }, 'staging: services.api.replicas "two" has the wrong type (expected number, received string)'],
     ["autoscaling max below min", { staging: api({ autoscaling: { maxReplicas: 1 } }) }, "staging: services.api.autoscaling.maxReplicas 1 is below minReplicas (2)"],
+    ["ephemeral storage not a quantity", { staging: api({ resources: { limits: { ephemeralStorage: "1GB" } } }) }, 'staging: services.api.resources.limits.ephemeralStorage "1GB" is not a quantity (try "1Gi")'],
+    ["ephemeral storage request above its default limit", { staging: api({ resources: { requests: { ephemeralStorage: "1Gi" } } }) }, 'staging: services.api.resources.limits.ephemeralStorage (missing) is below the request "1Gi" (a limit must be at least its request); the default limit is "256Mi"'],
+    ["image digest malformed", { dev: api({ image: { digest: "sha256:abc" } }) }, 'dev: services.api.image.digest "sha256:abc" is not an image digest ("sha256:" and 64 lowercase hex digits)'],
+    ["image digest of an image built here", { dev: api({ image: { digest: `sha256:${"a".repeat(64)}` } }) }, `dev: services.api.image.digest "sha256:${"a".repeat(64)}" is set, but the image is built here from "app" (its digest is known only after the build; leave it out)`],
+    // the egress allow-list
+    ["egress CIDR not a block", { staging: { egress: [{ cidr: "10.20.0.0/33" }] } }, 'staging: egress.0.cidr "10.20.0.0/33" is not an IP block in CIDR notation (e.g. "10.20.0.0/16" or "2001:db8::/32")'],
+    ["egress without a destination", { staging: { egress: [{ ports: [{ port: 443 }] }] } }, 'staging: egress.0 {"ports":[{"port":443}]} names no destination (set "cidr: <block>" or "namespace: <name>")'],
+    ["egress with two destinations", { staging: { egress: [{ cidr: "10.0.0.0/8", namespace: "db" }] } }, 'staging: egress.0 {"cidr":"10.0.0.0/8","namespace":"db"} names two destinations (set either "cidr" or "namespace"; list them as two entries)'],
+    ["egress namespace not a name", { staging: { egress: [{ namespace: "Monitoring" }] } }, 'staging: egress.0.namespace "Monitoring" is not a valid Kubernetes name (DNS-1123 label'],
+    ["egress port out of range", { staging: { egress: [{ cidr: "10.0.0.0/8", ports: [{ port: 0 }] }] } }, "staging: egress.0.ports.0.port 0 is not a valid port (1-65535)"],
+    ["egress protocol unknown", { staging: { egress: [{ cidr: "10.0.0.0/8", ports: [{ port: 53, protocol: "ICMP" }] }] } }, 'staging: egress.0.ports.0.protocol "ICMP"'],
     // names and labels exactly as Kubernetes defines them
     ["Service name starting with a digit", { dev: api({ name: "1api" }) }, 'dev: services.1api.name "1api" is not a valid Service name (DNS-1035 label'],
     ["namespace over 63 characters", { dev: { namespace: "a".repeat(64) } }, `dev: namespace "${"a".repeat(64)}" is not a valid Kubernetes name (DNS-1123 label: lowercase letters, digits and "-", alphanumeric at both ends, at most 63 characters; this one has 64)`],

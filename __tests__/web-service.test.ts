@@ -23,7 +23,10 @@ describe("WebService", () => {
       capabilities: { drop: ["ALL"] },
       seccomp_profile: { type: "RuntimeDefault" },
     });
-    expect(container.resources).toEqual({ requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "64Mi" } });
+    expect(container.resources).toEqual({
+      requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "32Mi" },
+      limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "256Mi" },
+    });
     expect(container.liveness_probe.http_get.path).toBe("/livez");
     expect(container.readiness_probe.http_get.path).toBe("/readyz");
     expect(container.startup_probe.http_get.path).toBe("/livez");

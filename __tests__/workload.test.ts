@@ -70,3 +70,48 @@ describe("Workload additions", () => {
     expect(all(json, "kubernetes_service_v1")[0].metadata.name).toBe("api-v2");
   });
 });
+
+describe("Workload scheduling and local storage", () => {
+  const deployments = (props: Partial<ConstructorParameters<typeof WebService>[2]>) =>
+    all(synth((scope, namespace) => new WebService(scope, "api", { namespace, image: "envapi:1.0", ...props })), "kubernetes_deployment_v1");
+
+  test("pods spread across nodes when the service can run more than one", () => {
+    // GIVEN two replicas  WHEN synthesized
+    const [deployment] = deployments({ replicas: 2 });
+    // THEN a soft topology spread over the service's pods (both tracks), one node apart at most
+    expect(deployment.spec.template.spec.topology_spread_constraint).toEqual([
+      { max_skew: 1, topology_key: "kubernetes.io/hostname", when_unsatisfiable: "ScheduleAnyway", label_selector: [{ match_labels: { "app.kubernetes.io/name": "api" } }] },
+    ]);
+  });
+
+  test("an autoscaler that may add pods counts, one replica does not, and the spread can be turned off or moved", () => {
+    expect(deployments({ replicas: 1, autoscaling: { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 80 } })[0].spec.template.spec.topology_spread_constraint).toHaveLength(1);
+    expect(deployments({ replicas: 1 })[0].spec.template.spec.topology_spread_constraint).toBeUndefined();
+    expect(deployments({ replicas: 3, spreadAcross: false })[0].spec.template.spec.topology_spread_constraint).toBeUndefined();
+    expect(deployments({ replicas: 3, spreadAcross: "topology.kubernetes.io/zone" })[0].spec.template.spec.topology_spread_constraint[0].topology_key).toBe("topology.kubernetes.io/zone");
+  });
+
+  test("every container requests and limits ephemeral storage, the defaults filling in what is left out", () => {
+    // GIVEN resources that set cpu and memory only, and a sidecar with its own storage
+    const json = synth((scope, namespace) => {
+      const service = new WebService(scope, "api", { namespace, image: "envapi:1.0", resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } } });
+      service.addContainer({
+        name: "cache",
+        image: "memcached:1.6",
+        liveness: Probe.tcp(11211),
+        resources: { requests: { cpu: "10m", memory: "16Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "100m", memory: "64Mi", ephemeralStorage: "1Gi" } },
+      });
+    });
+    // THEN
+    const [main, cache] = all(json, "kubernetes_deployment_v1")[0].spec.template.spec.container;
+    expect(main.resources).toEqual({ requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "32Mi" }, limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "256Mi" } });
+    expect(cache.resources.requests["ephemeral-storage"]).toBe("64Mi");
+    expect(cache.resources.limits["ephemeral-storage"]).toBe("1Gi");
+  });
+
+  test("an ephemeral storage limit below its request is refused", () => {
+    expect(() => deployments({ resources: { requests: { cpu: "10m", memory: "16Mi", ephemeralStorage: "1Gi" }, limits: { cpu: "100m", memory: "64Mi" } } })).toThrow(
+      'api: ephemeral storage limit "256Mi" is below its request "1Gi"',
+    );
+  });
+});

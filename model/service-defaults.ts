@@ -2,10 +2,17 @@
 // the constructs' own defaults (WebService, ContainerService, HardenedContainer), so they cannot drift apart.
 import { ResourceAmounts } from "./resource-amounts";
 
-/** Requests and limits of a container that sets none. */
-export const DEFAULT_RESOURCES: { readonly requests: ResourceAmounts; readonly limits: ResourceAmounts } = {
-  requests: { cpu: "50m", memory: "32Mi" },
-  limits: { cpu: "250m", memory: "64Mi" },
+/** A container's amounts, ephemeral storage included. */
+export type ContainerAmounts = Required<ResourceAmounts>;
+
+/**
+ * Requests and limits of a container that sets none. Ephemeral storage: the container's root filesystem is read-only,
+ * so what it uses is its log (the kubelet rotates it at 10Mi, keeping 5 files) and any emptyDir on disk; 256Mi holds
+ * that with room, and a container that fills the node's disk is evicted instead.
+ */
+export const DEFAULT_RESOURCES: { readonly requests: ContainerAmounts; readonly limits: ContainerAmounts } = {
+  requests: { cpu: "50m", memory: "32Mi", ephemeralStorage: "32Mi" },
+  limits: { cpu: "250m", memory: "64Mi", ephemeralStorage: "256Mi" },
 };
 
 /** The port an HTTP service listens on. */

@@ -241,7 +241,7 @@ EOF
 }
 
 # Fake nodes: kwok manages every node and reports its pods Running and Ready. No taints, so the API's
-# Deployments schedule on them as they are.
+# Deployments schedule on them as they are; ephemeral storage is listed, or a pod that requests some never fits.
 apply_nodes() {
   local i manifest=""
   for i in $(seq 0 $((NODES - 1))); do
@@ -261,14 +261,20 @@ metadata:
     type: kwok
     ingress-ready: "true"
 status:
-  allocatable: { cpu: "8", memory: 16Gi, pods: "110" }
-  capacity: { cpu: "8", memory: 16Gi, pods: "110" }
+  allocatable: { cpu: "8", memory: 16Gi, ephemeral-storage: 100Gi, pods: "110" }
+  capacity: { cpu: "8", memory: 16Gi, ephemeral-storage: 100Gi, pods: "110" }
   nodeInfo: { kubeletVersion: fake, kubeProxyVersion: fake, operatingSystem: linux, architecture: amd64 }
 ---
 EOF
 )"$'\n'
   done
   printf '%s' "$manifest" | kc apply -f - >&2
+  # apply leaves the status of a node that exists alone (a cluster made by an older version of this script): set
+  # its resources through the status subresource, so every node offers what the pods request.
+  local resources='{"cpu":"8","memory":"16Gi","ephemeral-storage":"100Gi","pods":"110"}'
+  for i in $(seq 0 $((NODES - 1))); do
+    kc patch node "$NAME-node-$i" --subresource=status --type=merge -p "{\"status\":{\"allocatable\":$resources,\"capacity\":$resources}}" >/dev/null
+  done
 }
 
 nodes_ready() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, real
-# plans of every stack on both targets, the plan report, the end-to-end deploys to Kubernetes and Docker, and
-# the synth benchmark (printed, never asserted).
+# plans of every stack on both targets, the plan report, Checkov and kube-score against the accepted findings,
+# the end-to-end deploys to Kubernetes and Docker, and the synth benchmark (printed, never asserted).
 #   FAST=1 npm test   stop after the unit tests (no toolchain, no cluster, no Docker)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,9 @@ npx jest __tests__/stack-plans.test.ts
 step "plan report of the real plans"
 npm run --silent plan:report -- --plans "$PLANS_DIR" --out "$WORK/report.md" --json "$WORK/summary.json"
 head -n 20 "$WORK/report.md"
+
+step "the field's own checkers: Checkov on every synthesized stack, kube-score on every Kubernetes stack applied to a cluster of its own (scripts/checkers.sh)"
+scripts/checkers.sh
 
 step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
 (

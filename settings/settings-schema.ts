@@ -2,9 +2,10 @@
 // Every rule that can be checked on one environment lives here; rules across environments are in validate.ts.
 import { z } from "zod";
 import * as grammar from "./grammar";
+import { isCidr } from "../model/cidr";
 import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
 import { ResourceAmounts } from "../model/resource-amounts";
-import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../model/service-defaults";
+import { ContainerAmounts, DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../model/service-defaults";
 
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const S3_BUCKET = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
@@ -79,19 +80,21 @@ const percentage = wholeNumber(0, 100, "a whole percentage from 0 to 100");
 
 const resourceAmounts = z.object({ cpu: quantity, memory: quantity }).strict();
 
-/** Amounts where each one left out takes its default. */
-const resourceAmountsOr = (defaults: ResourceAmounts) => z.object({ cpu: quantity.default(defaults.cpu), memory: quantity.default(defaults.memory) }).strict();
+/** A container's amounts, where each one left out takes its default. */
+const resourceAmountsOr = (defaults: ContainerAmounts) =>
+  z.object({ cpu: quantity.default(defaults.cpu), memory: quantity.default(defaults.memory), ephemeralStorage: quantity.default(defaults.ephemeralStorage) }).strict();
 
 /** A limit below its request is refused. */
 function limitAtLeastRequest(value: { requests: ResourceAmounts; limits: ResourceAmounts }, ctx: z.RefinementCtx): void {
-  for (const kind of ["cpu", "memory"] as const) {
+  for (const kind of ["cpu", "memory", "ephemeralStorage"] as const) {
     const request = value.requests[kind];
     const limit = value.limits[kind];
-    if (isQuantity(request) && isQuantity(limit) && parseQuantity(limit) < parseQuantity(request)) {
+    if (request !== undefined && limit !== undefined && isQuantity(request) && isQuantity(limit) && parseQuantity(limit) < parseQuantity(request)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["limits", kind],
-        message: `is below the request "${request}" (a limit must be at least its request)`,
+        // A limit left out is the default, which the file does not show: say what it is.
+        message: `is below the request "${request}" (a limit must be at least its request)${limit === DEFAULT_RESOURCES.limits[kind] ? `; the default limit is "${limit}"` : ""}`,
       });
     }
   }
@@ -222,10 +225,14 @@ const grayRelease = z
     }
   });
 
+/** An image's content digest: pins a prebuilt image to exact bytes, whatever its tag later points at. */
+const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { message: 'is not an image digest ("sha256:" and 64 lowercase hex digits)' });
+
 const image = z
   .object({
     repository: checked(grammar.imageRepository),
     tag: checked(grammar.imageTag),
+    digest: imageDigest.optional(),
     build: z
       .string()
       .regex(BUILD_FOLDER, { message: 'is not a folder of this repository (a relative path like "app", no ".." and no leading "/")' })
@@ -263,7 +270,7 @@ const volume = z
 const sidecar = z
   .object({
     name: dns1123Label,
-    image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag) }).strict(),
+    image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag), digest: imageDigest.optional() }).strict(),
     args: z.array(z.string()).optional(),
     resources: serviceResources.default({}),
     liveness: probeInput.optional(),
@@ -300,6 +307,9 @@ export const serviceSchema = z
   })
   .strict()
   .superRefine((service, ctx) => {
+    if (service.image.build !== undefined && service.image.digest !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "digest"], message: `is set, but the image is built here from "${service.image.build}" (its digest is known only after the build; leave it out)` });
+    }
     const volumes = new Set(service.volumes.map((item) => item.name));
     service.sidecars.forEach((item, index) => {
       if (item.name === service.name) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "name"], message: "is the service's own container name (name the sidecar apart)" });
@@ -329,6 +339,24 @@ export const serviceSchema = z
     const complete = (name: (typeof PROBES)[number]) =>
       completeProbe(probes[name], checkOf(probes[name]) ?? { kind: "http", path: DEFAULT_HTTP_PROBES[name].path }, DEFAULT_HTTP_PROBES[name]);
     return { ...rest, kind, port: port ?? DEFAULT_PORT, probes: { liveness: complete("liveness"), readiness: complete("readiness"), startup: complete("startup") } };
+  });
+
+/** A destination the environment's pods may open connections to: an IP block or a namespace, on some ports. */
+const egressRule = z
+  .object({
+    cidr: checked((value) => (isCidr(value) ? undefined : 'is not an IP block in CIDR notation (e.g. "10.20.0.0/16" or "2001:db8::/32")')).optional(),
+    namespace: dns1123Label.optional(),
+    ports: z.array(z.object({ port, protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP") }).strict()).default([]),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const destinations = [value.cidr, value.namespace].filter((destination) => destination !== undefined).length;
+    if (destinations !== 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: destinations === 0 ? 'names no destination (set "cidr: <block>" or "namespace: <name>")' : 'names two destinations (set either "cidr" or "namespace"; list them as two entries)',
+      });
+    }
   });
 
 // Terraform reads backend blocks literally (no templates), so these values are validated, never escaped. Nothing
@@ -375,6 +403,7 @@ export const environmentSchema = z
     quota: z.object({ requests: resourceAmounts, limits: resourceAmounts, pods: positiveInt }).strict(),
     defaultContainerLimits: resources,
     ingressController: z.object({ namespace: dns1123Label }).strict(),
+    egress: z.array(egressRule).default([]),
     target: z
       .object({
         platform: z.enum(["kubernetes", "docker"]),
@@ -407,3 +436,4 @@ export type WorkerServiceSettings = Extract<ServiceSettings, { kind: "worker" }>
 export type ResourceSettings = ServiceSettings["resources"];
 export type ProbeSettings = ServiceSettings["probes"]["liveness"];
 export type SecretReference = ServiceSettings["secrets"][number];
+export type EgressSettings = EnvironmentSettings["egress"][number];

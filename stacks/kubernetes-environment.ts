@@ -1,8 +1,8 @@
 // Renders a validated environment spec as Kubernetes constructs.
 import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
-import { IsolatedNamespace, Probe, WebService, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
-import { Environment, ProbeSettings, ServiceSettings } from "../settings";
+import { EgressRule, IsolatedNamespace, Probe, Protocol, WebService, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
+import { EgressSettings, Environment, ProbeSettings, ServiceSettings } from "../settings";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
@@ -38,6 +38,7 @@ export class KubernetesEnvironment extends Construct {
       quota: spec.quota,
       defaultContainerLimits: spec.defaultContainerLimits,
       ingressControllerNamespace: spec.ingressController.namespace,
+      egress: spec.egress.map(egressRuleOf),
       preventDestroy: props.preventDestroy,
     });
     for (const service of spec.services) {
@@ -73,9 +74,15 @@ export class KubernetesEnvironment extends Construct {
   }
 }
 
-/** "repository:tag". */
-function imageReference(image: ServiceSettings["image"], tag: string): string {
-  return `${image.repository}:${tag}`;
+/** The construct's egress rule for an entry of the settings' allow-list. */
+export function egressRuleOf({ cidr, namespace, ports }: EgressSettings): EgressRule {
+  const egressPorts = ports.map(({ port, protocol }) => ({ port, protocol: Protocol[protocol] }));
+  return cidr !== undefined ? EgressRule.toCidr(cidr, egressPorts) : EgressRule.toNamespace(namespace as string, egressPorts);
+}
+
+/** "repository:tag", and "@digest" when the settings pin that tag's content (the canary's tag has none). */
+function imageReference(image: { readonly repository: string; readonly tag: string; readonly digest?: string }, tag: string): string {
+  return `${image.repository}:${tag}${image.digest !== undefined && tag === image.tag ? `@${image.digest}` : ""}`;
 }
 
 /** The service's volumes and sidecars, added to its pods. */

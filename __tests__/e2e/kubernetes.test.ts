@@ -93,7 +93,14 @@ async function checkEnvironment(name: string): Promise<void> {
   expect(quota.spec.hard).toMatchObject({ pods: String(settings.quota.pods), "requests.cpu": settings.quota.requests.cpu });
   const limits = kc("-n", ns, "get", "limitrange", "container-defaults");
   expect(limits.spec.limits[0].default).toEqual(settings.defaultContainerLimits.limits);
-  expect(kc("-n", ns, "get", "networkpolicies").items.map((policy: any) => policy.metadata.name).sort()).toEqual(["allow-ingress-controller", "allow-same-namespace", "deny-all-ingress"]);
+  // Ingress and egress denied by default, each with its allowances; the allow-list only when the settings have one.
+  const policies = ["deny-all-ingress", "allow-same-namespace", "allow-ingress-controller", "deny-all-egress", "allow-dns", "allow-same-namespace-egress", "allow-ingress-controller-egress"];
+  if (settings.egress.length > 0) policies.push("allow-egress");
+  expect(kc("-n", ns, "get", "networkpolicies").items.map((policy: any) => policy.metadata.name).sort()).toEqual(policies.sort());
+  // Every container reserves and is bounded in ephemeral storage, and a service of several pods spreads them.
+  const template = kc("-n", ns, "get", "deployment", "api").spec.template.spec;
+  for (const container of template.containers) expect(Object.keys(container.resources.limits)).toContain("ephemeral-storage");
+  expect(template.topologySpreadConstraints?.length ?? 0).toBe(Math.max(api.replicas, api.autoscaling.enabled ? api.autoscaling.maxReplicas : 0) > 1 ? 1 : 0);
   expect(kc("-n", ns, "get", "configmap", "api-config").data.APP_ENV).toBe(name);
   expect(Buffer.from(kc("-n", ns, "get", "secret", "api-secrets").data.DB_PASSWORD, "base64").toString()).toBe(password);
   await rollout(ns, "api", api.replicas);

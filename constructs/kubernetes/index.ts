@@ -1,3 +1,4 @@
+export * from "./egress-rule";
 export * from "./isolated-namespace";
 export * from "./probe";
 export * from "./web-service";

@@ -1,11 +1,13 @@
 // A namespace for one environment, isolated by default: Pod Security "restricted", a quota, container
-// defaults, and network policies that let in only the namespace itself and the ingress controller.
+// defaults, and network policies that let in only the namespace itself and the ingress controller, and let out
+// only to cluster DNS, the namespace itself, the ingress controller and the destinations named in `egress`.
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { Construct } from "constructs";
 import { ResourceAmounts } from "../../model/resource-amounts";
+import { EgressRule, Protocol } from "./egress-rule";
 
 /** Requests and limits of a container (or a namespace's defaults for them). */
 export interface ContainerResources {
@@ -38,7 +40,25 @@ export interface IsolatedNamespaceProps {
   readonly ingressControllerNamespace?: string;
   /** Refuse to destroy the namespace-level resources (Terraform `prevent_destroy`). @default false */
   readonly preventDestroy?: boolean;
+  /**
+   * Where pods may open connections besides cluster DNS, the namespace itself and the ingress controller; all other
+   * egress is denied. @default [] - nowhere else
+   */
+  readonly egress?: readonly EgressRule[];
+  /** The cluster's DNS pods, which every pod may reach on port 53 (UDP and TCP). @default - kube-system's pods labelled k8s-app=kube-dns */
+  readonly clusterDns?: ClusterDns;
 }
+
+/** Where the cluster's DNS server pods run. */
+export interface ClusterDns {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Labels selecting them. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** CoreDNS as kind, kubeadm and this project's local clusters run it. */
+export const KUBE_DNS: ClusterDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
 
 /** Pod Security Standards level enforced (and audited, warned) on the namespace. */
 export const POD_SECURITY_LEVEL = "restricted";
@@ -112,24 +132,56 @@ export class IsolatedNamespace extends Construct {
       spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
       lifecycle,
     });
+    const ingressController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? "ingress-nginx" } } };
     new NetworkPolicyV1(policies, "allow-ingress-controller", {
       metadata: inNamespace("allow-ingress-controller"),
+      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [ingressController] }] },
+      lifecycle,
+    });
+
+    // Egress: denied by default (a compromised pod reaches nothing it was not meant to), then allowed where pods
+    // must go. Replies to allowed incoming connections are not egress, so serving needs no rule here.
+    new NetworkPolicyV1(policies, "deny-all-egress", {
+      metadata: inNamespace("deny-all-egress"),
+      spec: { podSelector: {}, policyTypes: ["Egress"] },
+      lifecycle,
+    });
+    const dns = props.clusterDns ?? KUBE_DNS;
+    new NetworkPolicyV1(policies, "allow-dns", {
+      metadata: inNamespace("allow-dns"),
       spec: {
         podSelector: {},
-        policyTypes: ["Ingress"],
-        ingress: [
+        policyTypes: ["Egress"],
+        egress: [
           {
-            from: [
-              {
-                namespaceSelector: {
-                  matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? "ingress-nginx" },
-                },
-              },
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": dns.namespace } }, podSelector: { matchLabels: { ...dns.podLabels } } }],
+            ports: [
+              { port: "53", protocol: Protocol.UDP },
+              { port: "53", protocol: Protocol.TCP },
             ],
           },
         ],
       },
       lifecycle,
     });
+    new NetworkPolicyV1(policies, "allow-same-namespace-egress", {
+      metadata: inNamespace("allow-same-namespace-egress"),
+      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
+      lifecycle,
+    });
+    // A service's public host goes through the traffic entry, so pods may call each other's environments that way.
+    new NetworkPolicyV1(policies, "allow-ingress-controller-egress", {
+      metadata: inNamespace("allow-ingress-controller-egress"),
+      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [ingressController] }] },
+      lifecycle,
+    });
+    const allowed = props.egress ?? [];
+    if (allowed.length > 0) {
+      new NetworkPolicyV1(policies, "allow-egress", {
+        metadata: inNamespace("allow-egress"),
+        spec: { podSelector: {}, policyTypes: ["Egress"], egress: allowed.map((rule) => rule.render()) },
+        lifecycle,
+      });
+    }
   }
 }

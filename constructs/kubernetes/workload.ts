@@ -12,6 +12,7 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { ReplicaSplit, splitReplicas } from "../../model/gray-release";
+import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../../model/service-defaults";
 import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
 import { Probe } from "./probe";
@@ -90,7 +91,10 @@ export interface WorkloadProps {
   readonly name?: string;
   /** Replicas (split with the canary during a gray release; the starting count under autoscaling). @default 1 */
   readonly replicas?: number;
-  /** Container requests and limits. @default - requests 50m CPU / 32Mi memory, limits 250m / 64Mi */
+  /**
+   * Container requests and limits; ephemeral storage left out takes its default.
+   * @default - requests 50m CPU / 32Mi memory / 32Mi ephemeral storage, limits 250m / 64Mi / 256Mi
+   */
   readonly resources?: ContainerResources;
   /** Liveness, readiness and startup probes. @default - see WorkloadProbes */
   readonly probes?: WorkloadProbes;
@@ -107,6 +111,13 @@ export interface WorkloadProps {
   /** UID and GID the container runs as (never 0). @default 65532 */
   readonly runAsUser?: number;
   /**
+   * Spread the pods evenly across the values of this node label (a topology spread constraint, maxSkew 1, soft:
+   * ScheduleAnyway, so a cluster with fewer nodes than pods still runs them all) when the workload can run more than
+   * one pod (replicas, or the autoscaler's maximum); `false` turns it off.
+   * @default "kubernetes.io/hostname" (across nodes)
+   */
+  readonly spreadAcross?: string | false;
+  /**
    * When the kubelet pulls the image. The Kubernetes default for a `:latest` tag is Always, which fails for an
    * image loaded into a local cluster (kind load) and never pushed.
    * @default ImagePullPolicy.IF_NOT_PRESENT
@@ -122,7 +133,7 @@ export interface SidecarOptions {
   readonly image: string;
   /** Its arguments. @default - the image's */
   readonly args?: readonly string[];
-  /** Its requests and limits. @default - requests 50m CPU / 32Mi memory, limits 250m / 64Mi */
+  /** Its requests and limits; ephemeral storage left out takes its default. @default - requests 50m CPU / 32Mi memory / 32Mi ephemeral storage, limits 250m / 64Mi / 256Mi */
   readonly resources?: ContainerResources;
   /** Liveness probe. @default - none (the main container's probes judge the pod) */
   readonly liveness?: Probe;
@@ -147,6 +158,20 @@ export const GRAY_RELEASE_ANNOTATIONS = {
 } as const;
 
 const SERVICE_PORT = 80;
+
+/** The node label pods are spread across unless told otherwise. */
+export const SPREAD_ACROSS_NODES = "kubernetes.io/hostname";
+
+/** A container's requests and limits in Kubernetes' names, ephemeral storage from the defaults when left out. */
+function containerResources(name: string, resources: ContainerResources) {
+  const requests = { ...resources.requests, ephemeralStorage: resources.requests.ephemeralStorage ?? DEFAULT_RESOURCES.requests.ephemeralStorage };
+  const limits = { ...resources.limits, ephemeralStorage: resources.limits.ephemeralStorage ?? DEFAULT_RESOURCES.limits.ephemeralStorage };
+  if (parseQuantity(limits.ephemeralStorage) < parseQuantity(requests.ephemeralStorage)) {
+    throw new Error(`${name}: ephemeral storage limit "${limits.ephemeralStorage}" is below its request "${requests.ephemeralStorage}"`);
+  }
+  const names = (amounts: typeof requests) => ({ cpu: amounts.cpu, memory: amounts.memory, "ephemeral-storage": amounts.ephemeralStorage });
+  return { requests: names(requests), limits: names(limits) };
+}
 
 const probeOf = ({ path, ...timing }: HttpProbeDefaults) => Probe.httpGet(path, timing);
 
@@ -218,7 +243,7 @@ export class Workload extends Construct {
       image: options.image,
       args: options.args ? [...options.args] : undefined,
       imagePullPolicy: this.props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
-      resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+      resources: containerResources(options.name, resources),
       livenessProbe: options.liveness?.render(),
       volumeMount: this.mounts(options.name, options.mounts ?? {}),
       securityContext: securityContext(this.runAsUser),
@@ -276,14 +301,14 @@ export class Workload extends Construct {
       readiness: props.probes?.readiness ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.readiness) : liveness),
       startup: props.probes?.startup ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.startup) : liveness),
     };
-    const resources = props.resources ?? DEFAULT_RESOURCES;
+    const resources = containerResources(this.objectName, props.resources ?? DEFAULT_RESOURCES);
     return (image) => ({
       name: this.objectName,
       image,
       imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
       port: port !== undefined ? [{ name: "http", containerPort: port, protocol: "TCP" }] : undefined,
       envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
-      resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+      resources,
       livenessProbe: probes.liveness.render(port),
       readinessProbe: probes.readiness.render(port),
       startupProbe: probes.startup.render(port),
@@ -302,6 +327,13 @@ export class Workload extends Construct {
       [GRAY_RELEASE_ANNOTATIONS.weight]: String(weight),
       [GRAY_RELEASE_ANNOTATIONS.split]: `stable=${split.stable} canary=${split.canary} effective=${split.effectiveWeight}%`,
     };
+    // Every pod of the service counts, both tracks: the selector is the service's, not the track's.
+    const mostPods = Math.max(props.replicas ?? DEFAULT_REPLICAS, props.autoscaling?.maxReplicas ?? 0);
+    const spreadAcross = props.spreadAcross ?? SPREAD_ACROSS_NODES;
+    const spread =
+      spreadAcross !== false && mostPods > 1
+        ? [{ maxSkew: 1, topologyKey: spreadAcross, whenUnsatisfiable: "ScheduleAnyway", labelSelector: [{ matchLabels: { ...this.selector } }] }]
+        : undefined;
     const scrape: Record<string, string> = props.http
       ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(props.http.port), "prometheus.io/path": "/metrics" }
       : {};
@@ -333,6 +365,7 @@ export class Workload extends Construct {
                 seccompProfile: { type: "RuntimeDefault" },
               },
               container: [main(image)],
+              topologySpreadConstraint: spread,
             },
           },
         },
