@@ -61,7 +61,7 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
 (
   TOOLCHAIN_TF=tofu scripts/toolchain.sh cli
   eval "$(TOOLCHAIN_TF=tofu scripts/toolchain.sh env)"
-  "$TERRAFORM_BINARY_NAME" version | head -n 1
+  "$TERRAFORM_BINARY_NAME" version | sed -n 1p  # sed reads all: head could end the pipe early (SIGPIPE, exit 141 under pipefail)
   ENVIRONMENTS=staging PLAN_STATE_DIR="$WORK/state-tofu" CDKTF_OUTDIR="$WORK/synth-tofu" node scripts/cli.js plan "$WORK/tofu"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
