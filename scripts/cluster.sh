@@ -671,7 +671,9 @@ EOC
 }
 
 node_pod_cidr() { kc get node "$NODE_NAME" -o jsonpath='{.spec.podCIDR}' 2>/dev/null | grep -q .; }
-coredns_ready() { [ "$(kc -n kube-system get deployment coredns -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = 1 ]; }
+coredns_ready() {
+  kc -n kube-system get pods -l k8s-app=kube-dns -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -qx True
+}
 node_running() { local d; for d in containerd kubelet kube-proxy kube-router; do daemon_alive "$d" || return 1; done; }
 api_port() { kc config view --minify -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://'; }
 
@@ -696,7 +698,7 @@ node_up() {
   fi
   host_claimed_by_other && die "another local node runs on this host ($(cat "$HOST_CLAIM")): the kubelet's port, iptables chains and cgroups are the host's; run scripts/cluster.sh down with its CLUSTER_NAME first"
   [ "$CLUSTER_STATE" = created ] || CLUSTER_STATE=started
-  node_down # whatever an earlier run left, killed half-way or not: processes, mounts, rules, links
+  node_down keep-images # whatever an earlier run left, killed half-way or not: processes, mounts, rules, links
   printf '%s\n' "$LOCAL_DIR" >"$HOST_CLAIM"
   node_packages
   openssl x509 -noout -in "$(kwok_cluster_dir)/pki/admin.crt" -checkip "$NODE_IP" 2>/dev/null | grep -q 'does match' \
@@ -704,9 +706,22 @@ node_up() {
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null
   write_node_configs
   start_daemon containerd containerd --config "$LOCAL_DIR/containerd.toml"
-  wait_until 30 "containerd answers" containerd_answers || die "containerd does not answer (log: $LOCAL_DIR/logs/containerd.log)"
+  if ! wait_until 30 "containerd answers" containerd_answers; then
+    warn "containerd does not start on the root an earlier run left (log: $LOCAL_DIR/logs/containerd.log); starting it on an empty one"
+    stop_daemon containerd
+    rm -rf "$LOCAL_DIR/containerd"
+    start_daemon containerd containerd --config "$LOCAL_DIR/containerd.toml"
+    wait_until 30 "containerd answers" containerd_answers || die "containerd does not answer (log: $LOCAL_DIR/logs/containerd.log)"
+  fi
   import_image "$PAUSE_DIR/image.tar"
   import_image "$COREDNS_DIR/image.tar"
+  if kc get node "$NODE_NAME" >/dev/null 2>&1; then
+    # Its status and its pods' are an earlier kubelet's, whose containers are gone: start from a fresh
+    # registration, so every Ready seen below is this run's (controllers recreate the pods).
+    log "node $NODE_NAME is registered from an earlier run: removing it and its pods"
+    kc delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" --force --grace-period=0 >/dev/null 2>&1 || true
+    kc delete node "$NODE_NAME" >&2
+  fi
   start_daemon kubelet "$NODE_DIR/kubelet" --config "$LOCAL_DIR/kubelet.yaml" --kubeconfig "$LOCAL_DIR/kubeconfig" \
     --root-dir "$LOCAL_DIR/kubelet" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --node-labels ingress-ready=true
   wait_until "$WAIT_SECONDS" "node $NODE_NAME registered with a pod CIDR" node_pod_cidr || die "node $NODE_NAME not registered (log: $LOCAL_DIR/logs/kubelet.log)"
@@ -723,8 +738,11 @@ node_up() {
 }
 
 # Everything a node of this cluster left on the host, whether it stopped cleanly or was killed half-way.
+# `node_down keep-images` keeps containerd's root (images, like a node's disk across a reboot) for the restart
+# that follows; anything else removes all.
 node_down() {
   [ -d "$LOCAL_DIR" ] || return 0
+  local keep="${1:-}"
   local shared=1
   if host_claimed_by_other; then shared=0; fi
   log "stopping node $NODE_NAME: processes, containers, mounts$([ "$shared" = 0 ] || echo ", iptables rules, ipsets, bridge, cgroups")"
@@ -750,7 +768,12 @@ node_down() {
   fi
   rmdir "$(daemon_cgroup)" 2>/dev/null || true
   find /var/log/containers -maxdepth 1 -type l -lname "$LOCAL_DIR/*" -delete 2>/dev/null || true
-  rm -rf "$LOCAL_DIR"
+  if [ "$keep" = keep-images ] && [ -d "$LOCAL_DIR/containerd/root" ]; then
+    find "$LOCAL_DIR" -mindepth 1 -maxdepth 1 ! -name containerd -exec rm -rf {} +
+    rm -rf "$LOCAL_DIR/containerd/state"
+  else
+    rm -rf "$LOCAL_DIR"
+  fi
 }
 
 # unmount_under DIR: every mount point below DIR (volumes, shm, rootfs, network namespaces), deepest first.
