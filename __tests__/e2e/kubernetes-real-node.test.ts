@@ -1,8 +1,8 @@
-// End to end on real pods: staging deployed with the project's command line to a cluster whose node runs
-// containers (scripts/cluster.sh: the local provider's kubelet, containerd and CNI here, kind where it runs),
-// then checked through the API server and from inside the cluster: pods Running and Ready because their
-// readiness probe passed, the API answering, its environment from the ConfigMap and the Secret, cluster DNS,
-// and the namespace's NetworkPolicies enforced.
+// End to end on real pods: staging deployed with the project's command line (which builds the API's image and
+// loads it into the node) to a cluster whose node runs containers (scripts/cluster.sh: the local provider's
+// kubelet, containerd and CNI here, kind where it runs), then checked through the API server and from inside the
+// cluster: pods Running and Ready because their readiness probe passed, the API answering, its environment from
+// the ConfigMap and the Secret, cluster DNS, and the namespace's NetworkPolicies enforced.
 //   E2E_REUSE_CLUSTER=1  reuse a running cluster (default: a fresh one)   E2E_KEEP_CLUSTER=1  leave it running
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -42,14 +42,6 @@ const kubectlArgs = (args: readonly string[]) => ["--context", env.CLUSTER_CONTE
 /** kubectl on the test's cluster; `-o json` output parsed. */
 function kc(...args: string[]): any {
   return JSON.parse(mustRun("kubectl", kubectlArgs([...args, "-o", "json"]), { env, timeoutSeconds: 60 }));
-}
-
-/** The API's image names of a service's tracks, as the settings give them (the cluster resolves them the same way). */
-function imagesOf(environment: Environment): string[] {
-  return environment.services.flatMap((service) => {
-    const tags = [service.image.tag, ...(service.grayRelease.canaryTag ? [service.grayRelease.canaryTag] : [])];
-    return tags.map((tag) => `${service.image.repository}:${tag}`);
-  });
 }
 
 /**
@@ -133,15 +125,6 @@ describe("Kubernetes target on real pods, end to end", () => {
     staging = loadEnvironments(settingsDir).find((candidate) => candidate.name === "staging") as Environment;
     env = { ...env, SETTINGS_DIR: settingsDir, CDKTF_OUTDIR: out, TF_VAR_api_db_password: password, ENVIRONMENTS: "", DEPLOY_TARGET: "" };
     fs.rmSync(out, { recursive: true, force: true });
-    // Real pods need the images the stack names, in the node, before the Deployment rolls out.
-    const images = imagesOf(staging);
-    timed(`build ${images.join(" ")}`, () => {
-      for (const image of images) {
-        const tag = image.split(":").pop() as string;
-        mustRun("docker", ["build", "-t", image, "--build-arg", `VERSION=${tag}`, "--build-arg", `BUILDER_IMAGE=${process.env.E2E_BUILDER_IMAGE ?? "golang:1.26"}`, "app/"], { env, logFile: log(`image-${tag}`) });
-      }
-    });
-    timed("load them into the node", () => mustRun("scripts/cluster.sh", ["load", ...images], { env, logFile: log("load") }));
   });
 
   afterAll(() => {
@@ -162,8 +145,9 @@ describe("Kubernetes target on real pods, end to end", () => {
     }
   });
 
-  test("`npm run deploy -- staging` rolls out pods that run and pass their readiness probe", async () => {
-    timed("deploy staging (cli)", () => mustRun("node", ["scripts/cli.js", "deploy", "staging"], { env, logFile: log("deploy-staging"), timeoutSeconds: 900 }));
+  test("`npm run deploy -- staging` builds and loads its images and rolls out pods that run and pass their readiness probe", async () => {
+    // The command line builds the stack's images and loads them into the node (scripts/cluster.sh load) first.
+    timed("deploy staging (cli: images, apply, rollout)", () => mustRun("node", ["scripts/cli.js", "deploy", "staging"], { env, logFile: log("deploy-staging"), timeoutSeconds: 900 }));
     const api = staging.services[0];
     const ns = staging.namespace;
     await timedAsync("pods ready", () =>
