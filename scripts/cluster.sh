@@ -864,11 +864,16 @@ cmd_status() {
   select_provider
   printf 'provider:    %s\n' "$PROVIDER"
   printf 'context:     %s (%s)\n' "$CONTEXT" "$KUBECONFIG_FILE"
-  if [ "$PROVIDER" = kwok ]; then
+  if [ "$PROVIDER" != kind ]; then
     printf 'kubernetes:  %s (%s)\n' "$KUBE_VERSION" "$([ -x "$KUBE_DIR/kube-apiserver" ] && echo "built in $KUBE_DIR" || echo "not built")"
     printf 'etcd:        %s (%s)\n' "$ETCD_VERSION" "$([ -x "$ETCD_DIR/etcd" ] && echo "built in $ETCD_DIR" || echo "not built")"
     printf 'kwok:        %s (%s)\n' "$KWOK_VERSION" "$([ -x "$KWOK_DIR/kwokctl" ] && echo "built in $KWOK_DIR" || echo "not built")"
     printf 'workdir:     %s\n' "$(kwok_cluster_dir)"
+  fi
+  if [ "$PROVIDER" = local ]; then
+    printf 'node:        %s (kubelet, kube-proxy in %s; %s)\n' "$NODE_NAME" "$NODE_DIR" "$(node_running && echo "running, $LOCAL_DIR" || echo "not running")"
+    printf 'coredns:     %s (%s)\n' "$COREDNS_VERSION" "$COREDNS_IMAGE"
+    printf 'kube-router: %s (%s)\n' "$KUBE_ROUTER_VERSION" "$KUBE_ROUTER_DIR"
   fi
   if ! "$(kubectl_bin)" --kubeconfig "$KUBECONFIG_FILE" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT"; then
     printf 'state:       down (no context %s)\n' "$CONTEXT"
@@ -895,19 +900,23 @@ usage() {
   cat <<EOF
 Usage: scripts/cluster.sh <command>
 
-  up       create (or reuse) the cluster and write context $CONTEXT into $KUBECONFIG_FILE
-  down     delete the cluster and its context
-  status   provider, versions, state, nodes; exits 3 when the cluster is not up
-  env      print export lines (kubectl $KUBE_VERSION on PATH): eval "\$(scripts/cluster.sh env)"
-  build    only build (or reuse) the kwok provider's binaries
-  help     this text
+  up          create (or reuse) the cluster and write context $CONTEXT into $KUBECONFIG_FILE
+  down        delete the cluster and its context (local: and everything its node left on the host)
+  status      provider, versions, state, nodes; exits 3 when the cluster is not up
+  env         print export lines (kubectl $KUBE_VERSION on PATH): eval "\$(scripts/cluster.sh env)"
+  build       only build (or reuse) the binaries and images of the provider
+  load IMG..  copy images from the Docker engine into the cluster's node(s) (kind load, or the local
+              node's containerd; nothing for kwok)
+  help        this text
 
 Environment:
-  CLUSTER_PROVIDER      auto (default: kind when kind and Docker answer, else kwok) | kind | kwok
+  CLUSTER_PROVIDER      auto (default: kind when kind and Docker answer, else local) | kind | local | kwok
   CLUSTER_NAME          cluster name (default envapi; the context is kind-<name>)
   CLUSTER_KUBECONFIG    kubeconfig to write (default \$HOME/.kube/config, which the stacks read)
   CLUSTER_NODES         fake nodes of the kwok provider (default 2)
   CLUSTER_WAIT_SECONDS  bound of every wait (default 120)
+  LOCAL_NODE_IP         the local node's address (default: that of the default route's interface)
+  LOCAL_POD_CIDR        the local provider's pod network (default $POD_CIDR; services $SERVICE_CIDR)
   KIND_NODE_IMAGE       node image for kind (default: kind's own)
   KWOK_LOG_LEVEL        kwokctl's log level (default WARN; INFO shows each step)
   TOOLCHAIN_CACHE       cache directory (default \$HOME/.cache/env-as-code; now $CACHE)

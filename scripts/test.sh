@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, real
-# plans of every stack on both targets, the plan report, the end-to-end deploys to Kubernetes and Docker, and
+# The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, the local
+# cluster (a real node where kind cannot run), real plans of every stack on both targets, the plan report, the
+# end-to-end deploys to Kubernetes (real pods, and fake nodes for the long plan-and-apply suite) and Docker, and
 # the synth benchmark (printed, never asserted).
 #   FAST=1 npm test   stop after the unit tests (no toolchain, no cluster, no Docker)
 set -Eeuo pipefail
@@ -30,7 +31,7 @@ step "air-gapped toolchain: providers, CLI, Docker engine, base image"
 scripts/toolchain.sh all
 eval "$(scripts/toolchain.sh env)"
 
-step "local Kubernetes control plane"
+step "local Kubernetes cluster: kind where it runs, else the local control plane and a real node (scripts/cluster.sh)"
 scripts/cluster.sh up
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/test-run.XXXXXX")"
@@ -63,7 +64,7 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
 
-step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes and Docker targets"
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes target on real pods (the cluster above) and on fake nodes (kwok, cluster envapi-kwok); the Docker target"
 npx jest -c jest.e2e.config.js
 
 step "synth benchmark (figures only, no threshold)"
