@@ -514,9 +514,14 @@ daemon_cgroup() {
   [ -d "$root" ] || root=/sys/fs/cgroup
   printf '%s/envapi-local-%s' "$root" "$NAME"
 }
-daemon_pid() { cat "$LOCAL_DIR/pids/$1.pid" 2>/dev/null || true; }
 pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-daemon_alive() { pid_alive "$(daemon_pid "$1")"; }
+# A daemon's pid from its pid file, only while that process is still ours (in the node's cgroup): after a run
+# killed half-way the number may have gone to an unrelated process, which must never be signalled.
+daemon_pid() {
+  local pid; pid="$(cat "$LOCAL_DIR/pids/$1.pid" 2>/dev/null || true)"
+  if pid_alive "$pid" && grep -q "envapi-local-$NAME\$" "/proc/$pid/cgroup" 2>/dev/null; then printf '%s' "$pid"; fi
+}
+daemon_alive() { [ -n "$(daemon_pid "$1")" ]; }
 
 start_daemon() {
   local name="$1"; shift
@@ -687,8 +692,10 @@ apply_coredns() {
 }
 
 host_claimed_by_other() {
-  local owner; owner="$(cat "$HOST_CLAIM" 2>/dev/null || true)"
-  [ -n "$owner" ] && [ "$owner" != "$LOCAL_DIR" ] && pid_alive "$(cat "$owner/pids/kubelet.pid" 2>/dev/null || true)"
+  local owner pid; owner="$(cat "$HOST_CLAIM" 2>/dev/null || true)"
+  [ -n "$owner" ] && [ "$owner" != "$LOCAL_DIR" ] || return 1
+  pid="$(cat "$owner/pids/kubelet.pid" 2>/dev/null || true)"
+  pid_alive "$pid" && grep -q 'envapi-local-' "/proc/$pid/cgroup" 2>/dev/null
 }
 
 node_up() {
@@ -757,6 +764,12 @@ node_down() {
   stop_daemon kube-proxy
   stop_daemon containerd
   kill_cgroup_tree "$(daemon_cgroup)"
+  # Shims killed rather than stopped leave their sockets in containerd's shared /run/containerd/s; each task's
+  # folder names its own.
+  local address
+  for address in "$LOCAL_DIR"/containerd/state/io.containerd.runtime.v2.task/*/*/address; do
+    [ -f "$address" ] && rm -f "$(sed 's|^unix://||' "$address")"
+  done
   unmount_under "$LOCAL_DIR"
   if [ "$shared" = 1 ]; then
     remove_chains
