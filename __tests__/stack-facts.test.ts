@@ -2,9 +2,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Testing } from "cdktf";
 import { parse, stringify } from "yaml";
-import { deepMerge, DEFAULT_SETTINGS_DIR } from "../settings";
-import { readStackFacts, synthesizeApp } from "../stacks";
+import { deepMerge, DEFAULT_SETTINGS_DIR, validateEnvironments } from "../settings";
+import { EnvironmentStack, readStackFacts, stackFacts, synthesizeApp } from "../stacks";
+import { patchedSettings } from "./_helpers";
 
 const NEUTRAL = { ENVIRONMENTS: "", DEPLOY_TARGET: "", ALLOW_DESTROY: "", TF_PROVIDER_VERSIONS: "", SETTINGS_DIR: "" };
 
@@ -25,7 +27,23 @@ describe("stack facts", () => {
       secretFiles: [],
       backend: { type: "local", config: { path: "../../../.state/prod.kubernetes.tfstate" } },
       connection: { kubeconfig: "~/.kube/config", context: "kind-envapi" },
+      images: [{ reference: "envapi:0.1.0", build: "app" }],
     });
+  });
+
+  test.each([
+    [0, ["envapi:0.1.0"]],
+    [25, ["envapi:0.1.0", "envapi:0.2.0"]],
+    [100, ["envapi:0.2.0"]],
+  ])("the images are those of the tracks that run: staging at canary weight %i runs %j", (weight, references) => {
+    // GIVEN staging's gray release at that weight, and a prebuilt sidecar
+    const sidecars = [{ name: "cache", image: { repository: "memcached", tag: "1.6" }, liveness: { tcpPort: 11211 } }];
+    const settings = patchedSettings({ staging: { services: [{ name: "api", grayRelease: { canaryWeight: weight }, sidecars }] } });
+    const spec = validateEnvironments(settings).find((candidate) => candidate.name === "staging");
+    // WHEN its facts are taken
+    const facts = stackFacts(new EnvironmentStack(Testing.app(), "staging", { spec: spec as NonNullable<typeof spec> }));
+    // THEN the API's images are built from app/, the sidecar's is prebuilt
+    expect(facts.images).toEqual([...references.map((reference) => ({ reference, build: "app" })), { reference: "memcached:1.6" }]);
   });
 
   test("protected comes from the settings: lifting prevent_destroy does not make prod unprotected", () => {

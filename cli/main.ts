@@ -7,17 +7,18 @@ import * as path from "path";
 import { ConfigError } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
 import { BackendEnvironmentError, requireBackendEnvironment } from "../terraform/backend-environment";
-import { CommandError, environmentAfter, run } from "./_processes";
+import { CommandError, capture, environmentAfter, run } from "./_processes";
 import { deploySecrets, secretsFolder } from "./_secrets";
+import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { sweepOrphans } from "./docker-orphans";
 import { parsePlanPrArgs, PLAN_PR_USAGE, planPullRequest, PlanPrOptions } from "./plan-pr";
 import { planStacks } from "./plan-stacks";
 
 const USAGE = `Usage: envapi <command> <environment | folder>
 
-  deploy <env>    the toolchain, the local target (a cluster of context kind-envapi, or the Docker engine), a
-                  generated secret for each one unset (unprotected environments only), the orphan sweep, then
-                  terraform init and apply
+  deploy <env>    the toolchain, the local target (a cluster of context kind-envapi with the stack's images
+                  built and loaded into it, or the Docker engine), a generated secret for each one unset
+                  (unprotected environments only), the orphan sweep, then terraform init and apply
   destroy <env>   terraform destroy; a protected environment needs ALLOW_DESTROY=<env>
   orphans <env>   remove the Docker containers an interrupted apply created but never recorded
   plan-pr --base <ref> [options]
@@ -92,6 +93,23 @@ function terraform(env: NodeJS.ProcessEnv, stackDir: string, args: readonly stri
   run(env.TERRAFORM_BINARY_NAME || "terraform", args, { cwd: stackDir, env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" } });
 }
 
+/**
+ * The images the stack runs, in the cluster's nodes before its Deployments roll out: built from this project where
+ * the settings say so (as the Docker target builds them), then loaded by `scripts/cluster.sh load` (kind's loader,
+ * or the local node's containerd). Prebuilt images the Docker engine holds are loaded too; others are the
+ * cluster's to pull. kwok's fake nodes run nothing.
+ */
+function loadImages(facts: StackFacts, env: NodeJS.ProcessEnv): void {
+  if (env.CLUSTER_PROVIDER === "kwok" || facts.images.length === 0) return;
+  for (const image of facts.images.filter((candidate) => candidate.build !== undefined)) {
+    const tag = image.reference.slice(image.reference.lastIndexOf(":") + 1);
+    log(`building ${image.reference} from ${image.build}/`);
+    run("docker", ["build", "-q", "-t", image.reference, "--build-arg", `VERSION=${tag}`, "--build-arg", `BUILDER_IMAGE=${DEFAULT_BUILDER_IMAGE}`, image.build as string], { env });
+  }
+  const held = facts.images.filter((image) => image.build !== undefined || capture("docker", ["image", "ls", "-q", image.reference], { env, quiet: true }).trim() !== "");
+  if (held.length > 0) run("scripts/cluster.sh", ["load", ...held.map((image) => image.reference)], { env });
+}
+
 function deploy(environment: string, base: NodeJS.ProcessEnv): void {
   const started = Date.now();
   const facts = probe(environment, base);
@@ -101,6 +119,7 @@ function deploy(environment: string, base: NodeJS.ProcessEnv): void {
   if (facts.platform === "kubernetes") {
     run("scripts/cluster.sh", ["up"], { env });
     env = environmentAfter("scripts/cluster.sh", env);
+    loadImages(facts, env);
   } else {
     run("scripts/proxy-image.sh", [], { env });
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, real
-# plans of every stack on both targets, the plan report, Checkov and kube-score against the accepted findings,
-# the end-to-end deploys to Kubernetes and Docker, and the synth benchmark (printed, never asserted).
+# The whole test run (`npm test`): type-check, Go tests, jest, workflow lint, then the real toolchain, the local
+# cluster (a real node where kind cannot run), real plans of every stack on both targets, the plan report, Checkov
+# and kube-score against the accepted findings, the end-to-end deploys to Kubernetes (real pods, and fake nodes for
+# the long plan-and-apply suite) and Docker, and the synth benchmark (printed, never asserted).
 #   FAST=1 npm test   stop after the unit tests (no toolchain, no cluster, no Docker)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ step "air-gapped toolchain: providers, CLI, Docker engine, base image"
 scripts/toolchain.sh all
 eval "$(scripts/toolchain.sh env)"
 
-step "local Kubernetes control plane"
+step "local Kubernetes cluster: kind where it runs, else the local control plane and a real node (scripts/cluster.sh)"
 scripts/cluster.sh up
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/test-run.XXXXXX")"
@@ -66,7 +67,7 @@ step "OpenTofu path: toolchain with TOOLCHAIN_TF=tofu, plan staging"
   grep -q '"terraform_version"' "$WORK/tofu/staging/plan.json"
 )
 
-step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes and Docker targets; shared state on PostgreSQL and S3 (two applies at once)"
+step "end-to-end suites (jest, jest.e2e.config.js): hostile settings planned for real on both targets; the Kubernetes target on real pods (the cluster above) and on fake nodes (kwok, cluster envapi-kwok); the Docker target; shared state on PostgreSQL and S3 (two applies at once); the pull-request review"
 npx jest -c jest.e2e.config.js
 
 step "synth benchmark (figures only, no threshold)"

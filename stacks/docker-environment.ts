@@ -20,6 +20,7 @@ import {
 import { DEFAULT_PORT } from "../model/service-defaults";
 import { DEFAULT_SETTINGS_DIR, Environment, ProbeSettings, ServiceSettings } from "../settings";
 import { hashBuildContext } from "../images/build-context";
+import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { APP_VARIABLES } from "../model/app-contract";
 import { ServiceSecrets } from "./secret-variables";
 
@@ -101,7 +102,7 @@ export class DockerEnvironment extends Construct {
           : new BuiltImage(this, imageId, {
               name: `${service.image.repository}:${tag}`,
               context: source.context,
-              buildArgs: { BUILDER_IMAGE: props.builderImage ?? "golang:1.26", VERSION: tag },
+              buildArgs: { BUILDER_IMAGE: props.builderImage ?? DEFAULT_BUILDER_IMAGE, VERSION: tag },
               sourceHash: source.hash,
               labels: { ...labels, service: service.name },
             });

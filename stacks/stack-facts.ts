@@ -2,7 +2,8 @@
 // and script reads the facts instead of working them out again from the Terraform JSON.
 import * as fs from "fs";
 import * as path from "path";
-import { backendOf, BackendConfig, Platform } from "../settings";
+import { splitReplicas } from "../model/gray-release";
+import { backendOf, BackendConfig, Environment, Platform } from "../settings";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles, variableName } from "./secret-variables";
 
@@ -26,6 +27,16 @@ export interface StackFacts {
   readonly backend: BackendConfig;
   /** How Terraform reaches the target: the kubeconfig file and context, or the Docker engine's address. */
   readonly connection: { readonly kubeconfig: string; readonly context: string } | { readonly dockerHost: string };
+  /** The images its workloads run (the tracks a gray release runs, the sidecars'): what a cluster's nodes must hold. */
+  readonly images: readonly StackImage[];
+}
+
+/** An image a stack runs. */
+export interface StackImage {
+  /** "repository:tag", as the pods name it. */
+  readonly reference: string;
+  /** The folder of this project it is built from (the settings' image.build). @default - prebuilt */
+  readonly build?: string;
 }
 
 export function stackFacts(stack: EnvironmentStack): StackFacts {
@@ -40,7 +51,19 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     secretFiles: secretFiles(spec).map((file) => ({ variable: file.variable, path: file.path })),
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
+    images: imagesOf(spec),
   };
+}
+
+function imagesOf(spec: Environment): StackImage[] {
+  const images = spec.services.flatMap((service) => {
+    const { canaryTag, canaryWeight } = service.grayRelease;
+    const split = splitReplicas(service.replicas, canaryTag === undefined ? 0 : canaryWeight);
+    const tags = [...(split.stable > 0 ? [service.image.tag] : []), ...(split.canary > 0 && canaryTag !== undefined ? [canaryTag] : [])];
+    const build = service.image.build === undefined ? {} : { build: service.image.build };
+    return [...tags.map((tag) => ({ reference: `${service.image.repository}:${tag}`, ...build })), ...service.sidecars.map((sidecar) => ({ reference: `${sidecar.image.repository}:${sidecar.image.tag}` }))];
+  });
+  return images.filter((image, index) => images.findIndex((other) => other.reference === image.reference) === index);
 }
 
 /** The facts of the stack synthesized into `stackDir`; an error names the folder when it holds none. */

@@ -1,7 +1,8 @@
-// End to end on the Kubernetes target, against a real API server (scripts/cluster.sh: kind when it can run, else
-// the local kwok control plane): staging, dev and prod deployed with `cdktf deploy` as the README documents, every
-// object checked through the API against the layered settings, a setting change, staging's gray release stepped,
-// live objects drifted by hand, and destroy (prod only with ALLOW_DESTROY=prod).
+// End to end on the Kubernetes target, against a real API server with fake nodes (scripts/cluster.sh's kwok
+// provider, a cluster of its own: envapi-kwok, beside the real-node cluster): staging, dev and prod deployed with
+// `cdktf deploy` as the README documents, every object checked through the API against the layered settings, a
+// setting change, staging's gray release stepped, live objects drifted by hand, and destroy (prod only with
+// ALLOW_DESTROY=prod). What needs containers to run is kubernetes-real-node.test.ts's.
 //   E2E_REUSE_CLUSTER=1  reuse a running cluster (default: a fresh one)   E2E_KEEP_CLUSTER=1  leave it running
 import * as fs from "fs";
 import * as os from "os";
@@ -132,7 +133,9 @@ describe("Kubernetes target, end to end", () => {
   beforeAll(() => {
     fs.mkdirSync(logs, { recursive: true });
     mustRun("scripts/toolchain.sh", ["all"], { env: { ...process.env, TOOLCHAIN_SKIP_DOCKER: "1" }, logFile: log("toolchain"), timeoutSeconds: 2400 });
-    env = environmentAfter("scripts/toolchain.sh", process.env);
+    // Fake nodes, so one provider per cluster: a kwok cluster of its own name, in a kubeconfig of its own.
+    const cluster = { CLUSTER_PROVIDER: "kwok", CLUSTER_NAME: "envapi-kwok", CLUSTER_KUBECONFIG: path.join(os.homedir(), ".kube", "envapi-kwok.config") };
+    env = environmentAfter("scripts/toolchain.sh", { ...process.env, ...cluster });
     if (process.env.E2E_REUSE_CLUSTER !== "1") {
       mustRun("scripts/cluster.sh", ["down"], { env, logFile: log("cluster-down-before") });
       // A fresh cluster holds nothing: neither may this output's state (an earlier run stopped midway).
@@ -141,16 +144,10 @@ describe("Kubernetes target, end to end", () => {
     clusterStarted = true;
     timed("cluster up", () => mustRun("scripts/cluster.sh", ["up"], { env, logFile: log("cluster-up"), timeoutSeconds: 2400 }));
     env = environmentAfter("scripts/cluster.sh", env);
-    settingsDir = settingsCopy(path.join(work, "settings"), {});
+    // The stacks point at this cluster.
+    settingsDir = settingsCopy(path.join(work, "settings"), { base: { target: { kubernetes: { configPath: cluster.CLUSTER_KUBECONFIG, context: env.CLUSTER_CONTEXT } } } });
     env = { ...env, SETTINGS_DIR: settingsDir, TF_VAR_api_db_password: password, TF_IN_AUTOMATION: "1", TF_INPUT: "0", ENVIRONMENTS: "", DEPLOY_TARGET: "", ALLOW_DESTROY: "" };
     fs.rmSync(out, { recursive: true, force: true });
-    // kind runs real pods: its nodes need the API's images (kwok's fake nodes run nothing).
-    if (/provider: kind/.test(fs.readFileSync(log("cluster-up"), "utf8"))) {
-      for (const tag of ["0.1.0", "0.2.0", "latest"]) {
-        mustRun("docker", ["build", "-t", `envapi:${tag}`, "--build-arg", `VERSION=${tag}`, "--build-arg", `BUILDER_IMAGE=${process.env.E2E_BUILDER_IMAGE ?? "golang:1.26"}`, "app/"], { env, logFile: log(`image-${tag}`) });
-        mustRun("kind", ["load", "docker-image", `envapi:${tag}`, "--name", env.CLUSTER_NAME ?? "envapi"], { env, logFile: log(`kind-load-${tag}`) });
-      }
-    }
   });
 
   afterAll(() => {
