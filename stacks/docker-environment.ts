@@ -117,8 +117,15 @@ export class DockerEnvironment extends Construct {
         secrets: props.secrets.get(service.name) ?? [],
         grayRelease:
           canaryTag !== undefined && canaryWeight > 0
-            ? { canaryImage: image(canaryTag, `${service.name}-canary-image`), weight: canaryWeight }
+            ? {
+                canaryImage: image(canaryTag, `${service.name}-canary-image`),
+                weight: canaryWeight,
+                config: service.grayRelease.canaryConfig,
+                misbehaviour: service.grayRelease.canaryMisbehave,
+              }
             : undefined,
+        misbehaviour: service.misbehave,
+        protected: spec.protected,
         volumes: service.volumes.map((volume) => ({ name: volume.name, sizeLimit: volume.sizeLimit, mountPath: volume.mountPath })),
         sidecars: service.sidecars.map((sidecar) => ({
           name: sidecar.name,
