@@ -24,6 +24,12 @@ export interface StackFacts {
   readonly secretFiles: ReadonlyArray<{ readonly variable: string; readonly path: string }>;
   /** Where its state is, as Terraform records it. */
   readonly backend: BackendConfig;
+  /**
+   * Address of the resource holding the traffic routes (Docker: the proxy config's loader, which depends on every
+   * container it routes to). A release applies it first (`-target`), bringing up and routing to what is new, and
+   * removes what is no longer routed to in a second apply. @default - none (Kubernetes, or no ingress)
+   */
+  readonly routes?: string;
 }
 
 export function stackFacts(stack: EnvironmentStack): StackFacts {
@@ -37,6 +43,7 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     secretVariables: [...new Set(envSources)].sort().map((env) => ({ variable: variableName(env), env })),
     secretFiles: secretFiles(spec).map((file) => ({ variable: file.variable, path: file.path })),
     backend: backendOf(spec, stack.platform),
+    ...(stack.routes !== undefined ? { routes: stack.routes } : {}),
   };
 }
 
