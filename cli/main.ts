@@ -10,6 +10,7 @@ import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
 import { CommandError, environmentAfter, run } from "./_processes";
 import { sweepOrphans } from "./docker-orphans";
 import { planStacks } from "./plan-stacks";
+import { release, rollback } from "./release";
 
 const USAGE = `Usage: envapi <command> <environment | folder>
 
@@ -18,6 +19,11 @@ const USAGE = `Usage: envapi <command> <environment | folder>
                   terraform init and apply
   destroy <env>   terraform destroy; a protected environment needs ALLOW_DESTROY=<env>
   orphans <env>   remove the Docker containers an interrupted apply created but never recorded
+  release <env>   step the canary of the environment's service through grayRelease.steps (default 5, 25, 100),
+                  judging it after each on its own metrics; roll back to 0 on a failed check, else promote it
+                  (Docker target); writes each step to the environment's settings file; run again to resume
+  rollback <env>  return the environment to the release before the last promotion (its history in
+                  <settings>/releases/<env>.json)
   plan <folder>   plan every stack into <folder>/<stack>/ (plan.json, plan.txt, plan.tfplan, meta.json, or
                   error.txt), for npm run plan:report; ENVIRONMENTS limits the stacks, PLAN_STATE_DIR keeps
                   their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
@@ -25,7 +31,7 @@ const USAGE = `Usage: envapi <command> <environment | folder>
 Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's target.platform), SETTINGS_DIR,
 CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), and the TF_VAR_* secrets.`;
 
-const COMMANDS = ["deploy", "destroy", "orphans", "plan"] as const;
+const COMMANDS = ["deploy", "destroy", "orphans", "plan", "release", "rollback"] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
@@ -105,7 +111,12 @@ function terraform(env: NodeJS.ProcessEnv, stackDir: string, args: readonly stri
   run(env.TERRAFORM_BINARY_NAME || "terraform", args, { cwd: stackDir, env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" } });
 }
 
-function deploy(environment: string, base: NodeJS.ProcessEnv): void {
+/**
+ * Deploys `environment`. With `routesFirst` (a release step) and a stack that has routes, it applies the routes
+ * first (`-target`, which brings up every container they name and waits for health), then the rest: nothing the
+ * proxy sends traffic to is removed before what replaces it is ready and routed to.
+ */
+export function deploy(environment: string, base: NodeJS.ProcessEnv, options: { routesFirst?: boolean } = {}): void {
   const started = Date.now();
   const facts = probe(environment, base);
   log(`${environment} → ${facts.platform}`);
@@ -122,6 +133,8 @@ function deploy(environment: string, base: NodeJS.ProcessEnv): void {
   const stackDir = path.join(outdir, "stacks", environment);
   terraform(env, stackDir, ["init", "-input=false", "-no-color"]);
   if (facts.platform === "docker") reportSweep(sweepOrphans(stackDir, env.TERRAFORM_BINARY_NAME || "terraform", env));
+  const routes = options.routesFirst ? readStackFacts(stackDir).routes : undefined;
+  if (routes !== undefined) terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s", `-target=${routes}`]);
   terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s"]);
   log(`deployed ${environment} to ${facts.platform} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
@@ -177,21 +190,35 @@ function plan(outDir: string, base: NodeJS.ProcessEnv): void {
   if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (see ${outDir}/*/error.txt)`);
 }
 
-/** Runs the command line; returns the exit code. */
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+/** What a failed command exits with: 2 for a usage problem, 1 for a config or command error; anything else is a crash. */
+function exitCode(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError || error instanceof CommandError) {
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+  throw error;
+}
+
+/** Runs the command line; returns the exit code (a promise of it for release and rollback, which wait on metrics). */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number | Promise<number> {
   try {
     const args = parseArgs(argv);
-    ({ deploy, destroy, orphans, plan })[args.command](args.environment, env);
-    return 0;
+    const context = { deploy: (name: string, stepEnv: NodeJS.ProcessEnv) => deploy(name, stepEnv, { routesFirst: true }), log };
+    switch (args.command) {
+      case "release":
+        return release(args.environment, env, context).then(() => 0, exitCode);
+      case "rollback":
+        rollback(args.environment, env, context);
+        return 0;
+      default:
+        ({ deploy: (name: string, base: NodeJS.ProcessEnv) => deploy(name, base), destroy, orphans, plan })[args.command](args.environment, env);
+        return 0;
+    }
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError || error instanceof CommandError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return exitCode(error);
   }
 }

@@ -233,10 +233,31 @@ const misbehaviour = z
   })
   .strict();
 
+/** How `npm run release` judges a canary after each step, on the canary's own metrics. */
+const analysis = z
+  .object({
+    windowSeconds: wholeNumber(5, 3600, "a whole number of seconds from 5 to 3600").default(30),
+    minSuccessPercent: z.number().min(0, { message: "is not a percentage from 0 to 100" }).max(100, { message: "is not a percentage from 0 to 100" }).default(99),
+    maxP95Milliseconds: wholeNumber(1, 60000, "a whole number of milliseconds from 1 to 60000").default(500),
+    minRequests: wholeNumber(1, 1000000, "a whole number from 1 to 1000000").default(20),
+  })
+  .strict();
+
 const grayRelease = z
   .object({
     canaryWeight: percentage.default(0),
     canaryTag: checked(grammar.imageTag).optional(),
+    /** The weights `npm run release` steps through, rising, ending at 100. */
+    steps: z
+      .array(wholeNumber(1, 100, "a whole percentage from 1 to 100"))
+      .min(1, { message: "needs at least one step" })
+      .default([5, 25, 100])
+      .superRefine((steps, ctx) => {
+        if (steps.some((step, index) => index > 0 && step <= steps[index - 1]) || steps[steps.length - 1] !== 100) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: "is not a rising list of weights ending at 100 (e.g. [5, 25, 100])" });
+        }
+      }),
+    analysis: analysis.default({}),
     /** The canary track's own config, over the service's. */
     canaryConfig: config.default({}),
     /** The canary track's misbehaviour (the stable track's is the service's `misbehave`). */
