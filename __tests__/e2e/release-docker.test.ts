@@ -5,6 +5,7 @@
 // window while background traffic sees no failure from the stable track; a killed release resumed by the next run.
 // Every load loop is bounded in requests and time; traffic goes only to 127.0.0.1.
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
@@ -12,7 +13,7 @@ import { readHistory, ReleaseRecord } from "../../cli/release-history";
 import { summarizeStack } from "../../plan-report/summarize";
 import { readPlanDir } from "../../plan-report/read-plan-dir";
 import { layeredSettings } from "../../settings";
-import { docker, freePort, get, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, toolchainEnvironment, waitFor } from "./_e2e";
+import { docker, freePort, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, toolchainEnvironment, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-"));
 const logs = path.join(work, "logs");
@@ -68,22 +69,42 @@ function plan(log: string) {
 
 const history = (): ReleaseRecord[] => readHistory(path.join(settingsDir, "releases", "staging.json"));
 
-/** One answer of /version: its status, the version that served it, and whether it was the misbehaviour switch. */
+/** One answer of /version: its status, the version that served it, whether it was the misbehaviour switch, or the error. */
 interface Answer {
   readonly status: number;
   readonly version?: string;
   readonly onPurpose: boolean;
+  /** When there was no answer: the error code, or "timeout" (5 s), and when it happened. */
+  readonly error?: string;
+}
+
+/**
+ * A GET of /version through the proxy on a connection of its own (no keep-alive reuse: a proxy config reload
+ * closes idle connections, which a client racing it sees as a reset; HTTP clients retry that, this one counts
+ * real answers only), within 5 s.
+ */
+function getVersion(): Promise<{ status: number; body: string; error?: string }> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: "127.0.0.1", port, path: "/version", headers: { Host: HOST }, agent: false, timeout: 5000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
+    request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: "", error: `${error.code ?? error.message} at ${new Date().toISOString()}` }));
+  });
 }
 
 async function version(): Promise<Answer> {
-  const { status, body } = await get(port, HOST, "/version");
+  const { status, body, error } = await getVersion();
   let parsed: { version?: string } = {};
   try {
     parsed = JSON.parse(body) as { version?: string };
   } catch {
     // not JSON: a proxy error page or nothing
   }
-  return { status, version: status === 200 ? parsed.version : undefined, onPurpose: body.includes("misbehaving on purpose") };
+  return { status, version: status === 200 ? parsed.version : undefined, onPurpose: body.includes("misbehaving on purpose"), ...(error !== undefined ? { error } : {}) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -250,19 +271,22 @@ describe("release command on the Docker target, end to end", () => {
   });
 
   test("a bad canary is rolled back within one analysis window; the stable track serves no failed request", async () => {
-    // GIVEN a canary answering half its requests with 500 (the misbehaviour switch of its track)
-    patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryTag: CANARY, canaryWeight: 0, canaryMisbehave: { errorPercent: 50 } } }] } });
+    // GIVEN a canary answering half its requests with 500 (the misbehaviour switch of its track), released in steps
+    // of 25 and 100 (at 5% the background traffic brings it about one request a second, and the verdict waits for
+    // minRequests of them: the bound of one window holds, but with little room)
+    patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryTag: CANARY, canaryWeight: 0, steps: [25, 100], canaryMisbehave: { errorPercent: 50 } } }] } });
     const background = traffic(300);
     // WHEN released  THEN it fails at the first step, naming the check and the measured values
     const { status, output } = await envapiAsync(["release", "staging"], "release-bad", 600);
     const answers = await background.stop();
     expect(status).toBe(1);
-    expect(output).toMatch(/release of api 2\.0\.0 rolled back at 5%: success rate \d+\.\d% is below 99% \(\d+ of \d+ requests succeeded/);
+    expect(output).toMatch(/release of api 2\.0\.0 rolled back at 25%: success rate \d+\.\d% is below 99% \(\d+ of \d+ requests succeeded/);
     // AND the verdict came within one window
     const record = history().at(-1) as ReleaseRecord;
     expect(record.status).toBe("rolled-back");
-    expect(record.steps["5% analysis"]).toBeLessThanOrEqual(WINDOW_SECONDS + 1);
-    timings.push(`bad canary: verdict after`.padEnd(48) + ` ${record.steps["5% analysis"]} s (window ${WINDOW_SECONDS} s)`);
+    expect(record.steps["25% analysis"]).toBeLessThanOrEqual(WINDOW_SECONDS + 1);
+    timings.push(`bad canary: verdict after`.padEnd(48) + ` ${record.steps["25% analysis"]} s (window ${WINDOW_SECONDS} s)`);
+    for (const [step, seconds] of Object.entries(record.steps)) timings.push(`bad release step ${step}`.padEnd(48) + ` ${seconds} s`);
     // AND the only failures the traffic saw were the canary's own, never the stable track's or the proxy's
     expect(answers.filter((answer) => answer.onPurpose).length).toBeGreaterThan(0);
     expect(notOnPurpose(answers)).toEqual([]);
@@ -275,7 +299,7 @@ describe("release command on the Docker target, end to end", () => {
 
   test("a release killed midway is resumed by the next run, which clears its stale lock", async () => {
     // GIVEN a good canary again, and a release killed (SIGKILL, the whole process group) during its second step
-    patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryMisbehave: null } }] } });
+    patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryMisbehave: null, steps: null } }] } });
     const background = traffic(900);
     const log = path.join(logs, "release-killed.log");
     const release = start("node", ["scripts/cli.js", "release", "staging"], env, log);
