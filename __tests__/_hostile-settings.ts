@@ -36,6 +36,17 @@ const UNION_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>
 
 const RECORD_KEY = "PLANTED";
 
+/**
+ * Fields rendered only when a sibling says so, by key: the preparation that makes them render. The canary's own
+ * config reaches a container only while a canary runs.
+ */
+const RENDERED_WHEN: Readonly<Record<string, (document: unknown, objectPath: readonly Segment[]) => void>> = {
+  canaryConfig: (document, objectPath) => {
+    setAt(document, [...objectPath, "canaryWeight"], 50);
+    setAt(document, [...objectPath, "canaryTag"], "0.2.0");
+  },
+};
+
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
@@ -92,6 +103,11 @@ export function stringFields(schema: z.ZodTypeAny): StringField[] {
       const shape = inner.shape as Record<string, z.ZodTypeAny>;
       const everyFieldOptional = Object.values(shape).every((child) => unwrap(child).optional);
       for (const [key, child] of Object.entries(shape)) {
+        const rendered = RENDERED_WHEN[key];
+        if (rendered !== undefined) {
+          walk(child, [...path, key], [...prepare, (document) => rendered(document, path)]);
+          continue;
+        }
         walk(child, [...path, key], prepare);
         // An object of alternatives (a secret's `from`): the field alone, its siblings removed.
         if (everyFieldOptional && Object.keys(shape).length > 1) {

@@ -9,8 +9,8 @@ describe("cli parseArgs", () => {
 
   test("every problem at once", () => {
     // GIVEN an unknown command, and extra arguments  THEN each is named, with the valid commands
-    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans, plan, plan-pr)\nenvapi: unexpected arguments "--force"');
-    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans, plan, plan-pr)\nenvapi: an environment is required (e.g. staging)");
+    expect(() => parseArgs(["deplyo", "staging", "--force"])).toThrow('envapi: unknown command "deplyo" (one of deploy, destroy, orphans, plan, plan-pr, release, rollback)\nenvapi: unexpected arguments "--force"');
+    expect(() => parseArgs([])).toThrow("envapi: a command is required (one of deploy, destroy, orphans, plan, plan-pr, release, rollback)\nenvapi: an environment is required (e.g. staging)");
   });
 });
 

@@ -84,6 +84,26 @@ describe("EnvironmentStack (docker)", () => {
     expect(images).toEqual(weight === 0 ? [["envapi:0.1.0", "0.1.0"]] : [["envapi:0.1.0", "0.1.0"], ["envapi:0.2.0", "0.2.0"]]);
   });
 
+  test("a canary's image stays on the host when its track goes, and a canary of the running tag uses the stable image", () => {
+    // GIVEN staging at 50%  THEN the canary image is kept on removal (a promotion or a rollback finds it), the stable one not
+    const images = byName(onDocker(withCanary(spec("staging"), 50)), "docker_image");
+    expect(images["envapi:0.2.0"].keep_locally).toBe(true);
+    expect(images["envapi:0.1.0"].keep_locally).toBe(false);
+    // AND with the canary tag equal to the running one, one image resource serves both tracks (never two of one name)
+    const same = withCanary(spec("staging"), 50);
+    const sameTag = { ...same, services: same.services.map((service) => ({ ...service, grayRelease: { ...service.grayRelease, canaryTag: service.image.tag } })) };
+    expect(resourcesOfType(onDocker(sameTag), "docker_image").filter((image) => image.build).map((image) => image.name)).toEqual(["envapi:0.1.0"]);
+  });
+
+  test("the proxy config is written after the replicas it routes to, and the proxy reloads it in place", () => {
+    // GIVEN staging at 10%  THEN the config's loader depends on every replica of both tracks, and the proxy is never replaced by it
+    const json = onDocker(withCanary(spec("staging"), 10));
+    const containers = byName(json, "docker_container");
+    expect(containers["envapi-staging-proxy-config-loader"].depends_on).toHaveLength(2);
+    expect(containers["envapi-staging-proxy"].lifecycle).toBeUndefined();
+    expect(containers["envapi-staging-proxy"].command).toContain("--watch");
+  });
+
   test("the provider is pinned to the toolchain's build when a version is given", () => {
     // GIVEN the versions `scripts/toolchain.sh env` exports  THEN the docker provider requires that build
     const pinned = synthStack(spec("staging"), { platform: "docker", providerVersions: { docker: "4.6.1-dev.x", kubernetes: "3.2.2-dev.y" } });

@@ -5,7 +5,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { CADDY_VERSION, IngressProxy, IngressProxyProps, IsolatedNetwork, ProxyImage } from "../constructs/docker";
+import { CADDY_VERSION, HardenedContainer, IngressProxy, IngressProxyProps, IsolatedNetwork, LocalImage, ProxyImage } from "../constructs/docker";
 
 type Json = { resource: Record<string, Record<string, any>> };
 
@@ -38,7 +38,7 @@ describe("IngressProxy", () => {
       read_only: true,
       user: "65532:65532",
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
-      command: ["/usr/bin/caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
+      command: ["/usr/bin/caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile", "--watch"],
     });
     const proxy = proxyOf(json);
     expect(proxy.networks_advanced).toHaveLength(2);
@@ -53,6 +53,27 @@ describe("IngressProxy", () => {
     expect(upload.file).toBe("/files/Caddyfile");
     expect(upload.content).toContain('host "api.test.localhost"');
     expect(upload.content).toContain("reverse_proxy envapi-test-api-1:8080 {");
+  });
+
+  test("a route change reloads the proxy in place, after the containers it names are up", () => {
+    // GIVEN a proxy whose route names a container of the stack
+    const json = Testing.synthScope((scope: Construct) => {
+      const network = new IsolatedNetwork(scope, "network", { name: "envapi-test", labels: { environment: "test" } });
+      const upstream = new HardenedContainer(scope, "upstream", { name: "envapi-test-api-1", image: new LocalImage(scope, "image", { name: "envapi:1" }), networks: [network] });
+      new IngressProxy(scope, "ingress", {
+        network,
+        hostPort: 8089,
+        routes: [{ host: "api.test.localhost", upstreams: [{ host: upstream.name, port: 8080, weight: 1 }] }],
+        upstreamContainers: [upstream],
+      });
+    });
+    // THEN the proxy watches its config (--watch) and is not replaced when the config's loader is
+    const proxy = proxyOf(json);
+    expect(proxy.command).toContain("--watch");
+    expect(proxy.lifecycle).toBeUndefined();
+    // AND the loader writes the config only after the upstream container exists (healthy, since apply waits)
+    const loader = containers(json).find((c) => c.name === "envapi-test-proxy-config-loader");
+    expect(loader.depends_on).toEqual([expect.stringMatching(/^docker_container\.upstream_container_/)]);
   });
 
   test("the public image can stand in on a host that can pull", () => {

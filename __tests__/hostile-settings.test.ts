@@ -30,7 +30,7 @@ describe("hostile settings", () => {
   test("the walker reaches every kind of string field", () => {
     // GIVEN the schema walked  THEN fields of objects, list items, record keys and values and every backend kind are there
     const labels = fields.map((field) => field.label);
-    for (const expected of ["project", "services.0.name", "services.0.image.repository", "services.0.config.<key>", "services.0.config.PLANTED", "labels.<key>", "services.0.secrets.0.from.file", "target.kubernetes.context", "target.docker.host", "backend.path", "backend.bucket", "backend.address", "backend.schemaName"]) {
+    for (const expected of ["project", "services.0.name", "services.0.image.repository", "services.0.config.<key>", "services.0.config.PLANTED", "services.0.grayRelease.canaryConfig.PLANTED", "labels.<key>", "services.0.secrets.0.from.file", "target.kubernetes.context", "target.docker.host", "backend.path", "backend.bucket", "backend.address", "backend.schemaName"]) {
       expect(labels).toContain(expected);
     }
     expect(fields.length).toBeGreaterThan(40);

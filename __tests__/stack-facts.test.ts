@@ -46,6 +46,12 @@ describe("stack facts", () => {
     expect(facts.images).toEqual([...references.map((reference) => ({ reference, build: "app" })), { reference: "memcached:1.6" }]);
   });
 
+  test("a Docker stack names the resource holding its routes, which a release applies first", () => {
+    // WHEN staging is synthesized for Docker  THEN its facts name the proxy config's loader
+    synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "staging", DEPLOY_TARGET: "docker" });
+    expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toMatch(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/);
+  });
+
   test("protected comes from the settings: lifting prevent_destroy does not make prod unprotected", () => {
     // WHEN prod is synthesized for destroy, on Docker
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "prod", ALLOW_DESTROY: "prod", DEPLOY_TARGET: "docker" });

@@ -43,12 +43,21 @@ const (
 	keySecretsDir      = "SECRETS_DIR"
 	keySecretNames     = "SECRET_NAMES"
 	keyConfigFile      = "CONFIG_FILE" // environment only
+	// keyProtected and the MISBEHAVE_* keys are in misbehave.go (environment only).
 )
 
 var knownKeys = map[string]bool{
 	keyPort: true, keyEnv: true, keyLogLevel: true, keyGreeting: true,
 	keyDrainSeconds: true, keyShutdownTimeout: true,
 	keySecretsDir: true, keySecretNames: true, keyConfigFile: true,
+	keyProtected: true, keyMisbehaveReadyz: true, keyMisbehaveLivez: true,
+	keyMisbehaveErrorPct: true, keyMisbehaveSlowPct: true, keyMisbehaveSlowMs: true,
+}
+
+// environmentOnly keys are read from the environment, never from CONFIG_FILE: what the deployment sets.
+var environmentOnly = map[string]bool{
+	keyConfigFile: true, keyProtected: true, keyMisbehaveReadyz: true, keyMisbehaveLivez: true,
+	keyMisbehaveErrorPct: true, keyMisbehaveSlowPct: true, keyMisbehaveSlowMs: true,
 }
 
 // Config is the effective configuration. Secret values are only reachable
@@ -62,6 +71,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	ConfigFile      string
 	SecretsDir      string
+	// Protected is set by the deployment of a protected environment (APP_PROTECTED=true): no misbehaviour.
+	Protected bool
+	// Misbehave is what the app does wrong on purpose (MISBEHAVE_*); none by default.
+	Misbehave Misbehaviour
 	// Extra holds additional non-secret settings: APP_* environment variables
 	// and unknown keys from the config file. Values of keys that look
 	// sensitive are redacted.
@@ -96,8 +109,8 @@ func LoadConfig(env map[string]string) (*Config, error) {
 			return nil, err
 		}
 		for k, v := range fileSettings {
-			if k == keyConfigFile {
-				cfg.Warnings = append(cfg.Warnings, "CONFIG_FILE inside the config file is ignored")
+			if environmentOnly[k] {
+				cfg.Warnings = append(cfg.Warnings, k+" inside the config file is ignored (environment only)")
 				continue
 			}
 			settings[k] = v
@@ -107,7 +120,7 @@ func LoadConfig(env map[string]string) (*Config, error) {
 		if v == "" {
 			continue // an empty variable means "not set"
 		}
-		if (knownKeys[k] && k != keyConfigFile) || strings.HasPrefix(k, extraPrefix) {
+		if (knownKeys[k] && !environmentOnly[k]) || strings.HasPrefix(k, extraPrefix) {
 			settings[k] = v
 		}
 	}
@@ -135,6 +148,11 @@ func LoadConfig(env map[string]string) (*Config, error) {
 	}
 	if cfg.ShutdownTimeout, err = parseSeconds(get(keyShutdownTimeout, ""), defaultShutdownTimeout); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", keyShutdownTimeout, err))
+	}
+	if cfg.Protected, err = parseProtected(env[keyProtected]); err != nil {
+		errs = append(errs, err)
+	} else if cfg.Misbehave, err = loadMisbehaviour(env, cfg.Protected); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

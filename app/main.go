@@ -77,6 +77,10 @@ func serve(ctx context.Context, env map[string]string, stdout io.Writer, onListe
 	for _, w := range cfg.Warnings {
 		logger.Warn("configuration warning", "detail", w)
 	}
+	if v := cfg.Misbehave.view(); v != nil {
+		logger.Warn("misbehaving on purpose", "readyz", v.Readyz, "livez", v.Livez,
+			"error_percent", v.ErrorPercent, "slow_percent", v.SlowPercent, "slow_ms", v.SlowMilliseconds)
+	}
 
 	srv := NewServer(cfg, logger, build, time.Now())
 	httpServer := &http.Server{

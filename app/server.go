@@ -86,7 +86,7 @@ func NewServer(cfg *Config, logger *slog.Logger, build BuildInfo, started time.T
 	mux.HandleFunc("GET /version", s.handleVersion)
 	mux.HandleFunc("GET /config", s.handleConfig)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
-	s.handler = s.instrument(mux)
+	s.handler = s.instrument(misbehave(cfg.Misbehave, mux))
 	return s
 }
 
@@ -110,6 +110,10 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLivez(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Misbehave.FailLiveness {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing on purpose (" + keyMisbehaveLivez + ")"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -119,6 +123,8 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 	case !s.ready.Load():
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+	case s.cfg.Misbehave.FailReadiness:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing on purpose (" + keyMisbehaveReadyz + ")"})
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}
@@ -171,6 +177,8 @@ type configView struct {
 	SecretsDir             string            `json:"secrets_dir"`
 	Extra                  map[string]string `json:"extra"`
 	Secrets                map[string]string `json:"secrets"` // name -> "set" | "missing"; never values
+	Protected              bool              `json:"protected"`
+	Misbehave              *misbehaviourView `json:"misbehave,omitempty"`
 }
 
 func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
@@ -186,6 +194,8 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		SecretsDir:             c.SecretsDir,
 		Extra:                  c.Extra,
 		Secrets:                c.Secrets.Status(),
+		Protected:              c.Protected,
+		Misbehave:              c.Misbehave.view(),
 	})
 }
 

@@ -13,6 +13,7 @@ import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { sweepOrphans } from "./docker-orphans";
 import { parsePlanPrArgs, PLAN_PR_USAGE, planPullRequest, PlanPrOptions } from "./plan-pr";
 import { planStacks } from "./plan-stacks";
+import { release, rollback } from "./release";
 
 const USAGE = `Usage: envapi <command> <environment | folder>
 
@@ -25,6 +26,11 @@ const USAGE = `Usage: envapi <command> <environment | folder>
                   the pull request's plan report: the working tree planned against the base revision applied to a
                   throwaway target (or, --mode live, against the real state and targets), each change traced to its
                   settings key or code; see \`plan-pr --help\`
+  release <env>   step the canary of the environment's service through grayRelease.steps (default 5, 25, 100),
+                  judging it after each on its own metrics; roll back to 0 on a failed check, else promote it
+                  (Docker target); writes each step to the environment's settings file; run again to resume
+  rollback <env>  return the environment to the release before the last promotion (its history in
+                  <settings>/releases/<env>.json)
   plan <folder>   plan every stack into <folder>/<stack>/ (plan.json, plan.txt, plan.tfplan, meta.json, or
                   error.txt), for npm run plan:report; ENVIRONMENTS limits the stacks, PLAN_STATE_DIR keeps
                   their state in <dir>/<stack>.tfstate, PLAN_SKIP_SYNTH=1 plans what is already synthesized
@@ -33,7 +39,7 @@ Environment: DEPLOY_TARGET=kubernetes|docker (instead of the environment's targe
 CDKTF_OUTDIR (default cdktf.out), TOOLCHAIN_CACHE (default ~/.cache/env-as-code), the TF_VAR_* secrets, and what
 a shared backend reads: PG_CONN_STR (pg), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL_S3 (s3).`;
 
-const COMMANDS = ["deploy", "destroy", "orphans", "plan", "plan-pr"] as const;
+const COMMANDS = ["deploy", "destroy", "orphans", "plan", "plan-pr", "release", "rollback"] as const;
 type Command = (typeof COMMANDS)[number];
 
 export interface CliArgs {
@@ -110,7 +116,12 @@ function loadImages(facts: StackFacts, env: NodeJS.ProcessEnv): void {
   if (held.length > 0) run("scripts/cluster.sh", ["load", ...held.map((image) => image.reference)], { env });
 }
 
-function deploy(environment: string, base: NodeJS.ProcessEnv): void {
+/**
+ * Deploys `environment`. With `routesFirst` (a release step) and a stack that has routes, it applies the routes
+ * first (`-target`, which brings up every container they name and waits for health), then the rest: nothing the
+ * proxy sends traffic to is removed before what replaces it is ready and routed to.
+ */
+export function deploy(environment: string, base: NodeJS.ProcessEnv, options: { routesFirst?: boolean } = {}): void {
   const started = Date.now();
   const facts = probe(environment, base);
   requireBackendEnvironment([facts], base);
@@ -129,6 +140,8 @@ function deploy(environment: string, base: NodeJS.ProcessEnv): void {
   const stackDir = path.join(outdir, "stacks", environment);
   terraform(env, stackDir, ["init", "-input=false", "-no-color"]);
   if (facts.platform === "docker") reportSweep(sweepOrphans(stackDir, env.TERRAFORM_BINARY_NAME || "terraform", env));
+  const routes = options.routesFirst ? readStackFacts(stackDir).routes : undefined;
+  if (routes !== undefined) terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s", `-target=${routes}`]);
   terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s"]);
   log(`deployed ${environment} to ${facts.platform} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
@@ -185,8 +198,21 @@ function plan(outDir: string, base: NodeJS.ProcessEnv): void {
   if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (see ${outDir}/*/error.txt)`);
 }
 
-/** Runs the command line; returns the exit code. */
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+/** What a failed command exits with: 2 for a usage problem, 1 for a config or command error; anything else is a crash. */
+function exitCode(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError || error instanceof CommandError || error instanceof BackendEnvironmentError) {
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+  throw error;
+}
+
+/** Runs the command line; returns the exit code (a promise of it for release and rollback, which wait on metrics). */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number | Promise<number> {
   try {
     if (argv[0] === "plan-pr" && (argv.includes("--help") || argv.includes("-h"))) {
       process.stdout.write(`${PLAN_PR_USAGE}\n`);
@@ -198,17 +224,20 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
       if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (the report shows why)`);
       return 0;
     }
-    ({ deploy, destroy, orphans, plan })[args.command as Exclude<Command, "plan-pr">](args.environment, env);
-    return 0;
+    const context = { deploy: (name: string, stepEnv: NodeJS.ProcessEnv) => deploy(name, stepEnv, { routesFirst: true }), log };
+    switch (args.command) {
+      case "release":
+        return release(args.environment, env, context).then(() => 0, exitCode);
+      case "rollback":
+        rollback(args.environment, env, context);
+        return 0;
+      case "plan-pr":
+        throw new UsageError("envapi: plan-pr needs its options (see plan-pr --help)");
+      default:
+        ({ deploy: (name: string, base: NodeJS.ProcessEnv) => deploy(name, base), destroy, orphans, plan })[args.command](args.environment, env);
+        return 0;
+    }
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError || error instanceof CommandError || error instanceof BackendEnvironmentError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return exitCode(error);
   }
 }

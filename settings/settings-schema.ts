@@ -4,6 +4,7 @@ import { z } from "zod";
 import * as grammar from "./grammar";
 import { isCidr } from "../model/cidr";
 import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
+import { RESERVED_VARIABLES } from "../model/app-contract";
 import { ResourceAmounts } from "../model/resource-amounts";
 import { ContainerAmounts, DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../model/service-defaults";
 
@@ -212,8 +213,63 @@ const disruptionBudget = z
   .object({ enabled: z.boolean().default(false), minAvailable: nonNegativeInt.default(1) })
   .strict();
 
+/** A config value: text, or a number or boolean written as text. */
+const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((value, ctx) => {
+  if (typeof value === "string" && value.includes("\u0000")) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "contains a NUL character, which no environment variable can hold" });
+  } else if (typeof value === "number" && !(Math.abs(value) < 1e21)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a number a config value can hold (finite and below 1e21; quote it to pass it as text)' });
+  }
+});
+
+/** Config as environment variables; the variables only the deployment sets (APP_PROTECTED, MISBEHAVE_*) are refused. */
+const config = z.record(envVarName, configValue.transform(String)).superRefine((values, ctx) => {
+  for (const key of Object.keys(values).filter((name) => RESERVED_VARIABLES.includes(name))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "is set by the deployment, never by config (misbehaviour is the misbehave setting of a track; protection follows `protected`)" });
+  }
+});
+
+/** What one track does wrong on purpose: for probe tests and a bad canary, refused in a protected environment. */
+const misbehaviour = z
+  .object({
+    failReadiness: z.boolean().default(false),
+    failLiveness: z.boolean().default(false),
+    errorPercent: percentage.default(0),
+    slowPercent: percentage.default(0),
+    slowMilliseconds: wholeNumber(1, 60000, "a whole number of milliseconds from 1 to 60000").default(1000),
+  })
+  .strict();
+
+/** How `npm run release` judges a canary after each step, on the canary's own metrics. */
+const analysis = z
+  .object({
+    windowSeconds: wholeNumber(5, 3600, "a whole number of seconds from 5 to 3600").default(30),
+    minSuccessPercent: z.number().min(0, { message: "is not a percentage from 0 to 100" }).max(100, { message: "is not a percentage from 0 to 100" }).default(99),
+    maxP95Milliseconds: wholeNumber(1, 60000, "a whole number of milliseconds from 1 to 60000").default(500),
+    minRequests: wholeNumber(1, 1000000, "a whole number from 1 to 1000000").default(20),
+  })
+  .strict();
+
 const grayRelease = z
-  .object({ canaryWeight: percentage.default(0), canaryTag: checked(grammar.imageTag).optional() })
+  .object({
+    canaryWeight: percentage.default(0),
+    canaryTag: checked(grammar.imageTag).optional(),
+    /** The weights `npm run release` steps through, rising, ending at 100. */
+    steps: z
+      .array(wholeNumber(1, 100, "a whole percentage from 1 to 100"))
+      .min(1, { message: "needs at least one step" })
+      .default([5, 25, 100])
+      .superRefine((steps, ctx) => {
+        if (steps.some((step, index) => index > 0 && step <= steps[index - 1]) || steps[steps.length - 1] !== 100) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: "is not a rising list of weights ending at 100 (e.g. [5, 25, 100])" });
+        }
+      }),
+    analysis: analysis.default({}),
+    /** The canary track's own config, over the service's. */
+    canaryConfig: config.default({}),
+    /** The canary track's misbehaviour (the stable track's is the service's `misbehave`). */
+    canaryMisbehave: misbehaviour.optional(),
+  })
   .strict()
   .superRefine((value, ctx) => {
     if (value.canaryWeight > 0 && value.canaryTag === undefined) {
@@ -239,15 +295,6 @@ const image = z
       .optional(),
   })
   .strict();
-
-/** A config value: text, or a number or boolean written as text. */
-const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((value, ctx) => {
-  if (typeof value === "string" && value.includes("\u0000")) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "contains a NUL character, which no environment variable can hold" });
-  } else if (typeof value === "number" && !(Math.abs(value) < 1e21)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a number a config value can hold (finite and below 1e21; quote it to pass it as text)' });
-  }
-});
 
 const PROBES = ["liveness", "readiness", "startup"] as const;
 
@@ -296,12 +343,14 @@ export const serviceSchema = z
     replicas: positiveInt.default(DEFAULT_REPLICAS),
     resources: serviceResources.default({}),
     probes: z.object({ liveness: probeInput.optional(), readiness: probeInput.optional(), startup: probeInput.optional() }).strict().default({}),
-    config: z.record(envVarName, configValue.transform(String)).default({}),
+    config: config.default({}),
     secrets: z.array(secretReference).default([]),
     ingress: ingress.optional(),
     autoscaling: autoscaling.default({}),
     disruptionBudget: disruptionBudget.default({}),
     grayRelease: grayRelease.default({}),
+    /** The stable track's misbehaviour on purpose. @default - none */
+    misbehave: misbehaviour.optional(),
     sidecars: z.array(sidecar).default([]),
     volumes: z.array(volume).default([]),
   })
@@ -319,6 +368,8 @@ export const serviceSchema = z
     });
     if (service.kind !== "worker") return;
     const worker = "a worker serves no HTTP";
+    if (service.misbehave !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["misbehave"], message: `is set, but ${worker} (misbehaviour is of HTTP answers)` });
+    if (service.grayRelease.canaryMisbehave !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["grayRelease", "canaryMisbehave"], message: `is set, but ${worker} (misbehaviour is of HTTP answers)` });
     if (service.port !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["port"], message: `is set, but ${worker} (remove it, or make the service kind: http)` });
     if (service.ingress !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ingress"], message: `is set, but ${worker} (remove it, or make the service kind: http)` });
     for (const name of PROBES) {

@@ -1,7 +1,7 @@
 // Validation of layered settings: schema rules per environment, rules that need the environment's name,
 // and rules across environments. All problems are collected and reported together.
 import { z } from "zod";
-import { appEnvironment } from "../model/app-contract";
+import { appEnvironment, misbehaves, misbehaviourEnvironment } from "../model/app-contract";
 import { splitReplicas } from "../model/gray-release";
 import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./settings-schema";
 import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
@@ -168,6 +168,12 @@ function environmentRules(spec: Environment, platform: Platform): string[] {
       if (!service.disruptionBudget.enabled) {
         problems.push(`${at}.disruptionBudget.enabled false is not allowed in a protected environment (a disruption budget is required)`);
       }
+      for (const [field, misbehaviour] of [["misbehave", service.misbehave], ["grayRelease.canaryMisbehave", service.grayRelease.canaryMisbehave]] as const) {
+        if (misbehaves(misbehaviour)) {
+          const on = Object.entries(misbehaviourEnvironment(misbehaviour)).map(([name, value]) => `${name}=${value}`).join(", ");
+          problems.push(`${at}.${field} (${on}) is refused in a protected environment, and the app refuses it too (misbehaviour is for tests and release drills: remove it)`);
+        }
+      }
     }
     const configBytes = Object.entries(configMapData(spec, service)).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
     if (configBytes > CONFIG_MAP_MAX_BYTES) {
@@ -210,7 +216,7 @@ function dockerHealthCheckRules(spec: Environment): string[] {
 /** The ConfigMap a service gets: its config plus the app's environment contract. */
 function configMapData(spec: Environment, service: Environment["services"][number]): Record<string, string> {
   const port = service.kind === "http" ? service.port : undefined;
-  return { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: service.secrets.map((secret) => secret.name) }) };
+  return { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: service.secrets.map((secret) => secret.name), protected: spec.protected }) };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   ContainerImage,
   ContainerService,
   DEFAULT_TIMEOUT_SECONDS,
+  HardenedContainer,
   HealthCheck,
   IngressProxy,
   IsolatedNetwork,
@@ -93,10 +94,11 @@ export class DockerEnvironment extends Construct {
     this.network = new IsolatedNetwork(this, "network", { name: spec.namespace, labels, preventDestroy: props.preventDestroy });
 
     const routes: ProxyRoute[] = [];
+    const upstreamContainers: HardenedContainer[] = [];
     for (const service of spec.services) {
       const folder = service.image.build;
       const source = folder === undefined ? undefined : buildSource(folder);
-      const image = (tag: string, imageId: string): ContainerImage =>
+      const image = (tag: string, imageId: string, keepLocally?: boolean): ContainerImage =>
         source === undefined
           ? new LocalImage(this, imageId, { name: `${service.image.repository}:${tag}` })
           : new BuiltImage(this, imageId, {
@@ -105,11 +107,16 @@ export class DockerEnvironment extends Construct {
               buildArgs: { BUILDER_IMAGE: props.builderImage ?? DEFAULT_BUILDER_IMAGE, VERSION: tag },
               sourceHash: source.hash,
               labels: { ...labels, service: service.name },
+              keepLocally,
             });
       const { canaryTag, canaryWeight } = service.grayRelease;
+      const stableImage = image(service.image.tag, `${service.name}-image`);
+      // A promoted canary's image becomes the stable one under the same name: removing the canary's image resource
+      // must not delete it from under the stable containers (and a rollback finds it on the host).
+      const canaryImage = () => (canaryTag === service.image.tag ? stableImage : image(canaryTag as string, `${service.name}-canary-image`, true));
       const replicas = new ContainerService(this, service.name, {
         network: this.network,
-        image: image(service.image.tag, `${service.name}-image`),
+        image: stableImage,
         ...(service.kind === "http" ? { port: service.port } : { worker: true }),
         replicas: service.replicas,
         resources: service.resources,
@@ -118,8 +125,15 @@ export class DockerEnvironment extends Construct {
         secrets: props.secrets.get(service.name) ?? [],
         grayRelease:
           canaryTag !== undefined && canaryWeight > 0
-            ? { canaryImage: image(canaryTag, `${service.name}-canary-image`), weight: canaryWeight }
+            ? {
+                canaryImage: canaryImage(),
+                weight: canaryWeight,
+                config: service.grayRelease.canaryConfig,
+                misbehaviour: service.grayRelease.canaryMisbehave,
+              }
             : undefined,
+        misbehaviour: service.misbehave,
+        protected: spec.protected,
         volumes: service.volumes.map((volume) => ({ name: volume.name, sizeLimit: volume.sizeLimit, mountPath: volume.mountPath })),
         sidecars: service.sidecars.map((sidecar) => ({
           name: sidecar.name,
@@ -134,6 +148,7 @@ export class DockerEnvironment extends Construct {
         const { host, path: prefix } = service.ingress;
         const readiness = service.probes.readiness.check;
         routes.push({ host, path: prefix, upstreams: replicas.upstreams, healthPath: readiness.kind === "http" ? readiness.path : undefined });
+        upstreamContainers.push(...replicas.replicas);
       }
     }
     if (routes.length > 0) {
@@ -143,6 +158,7 @@ export class DockerEnvironment extends Construct {
         hostPort: spec.target.docker.ingressPort,
         image: props.proxyImage,
         preventDestroy: props.preventDestroy,
+        upstreamContainers,
       });
     }
   }

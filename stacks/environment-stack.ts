@@ -27,6 +27,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly platform: Platform;
   /** Terraform refuses to destroy the namespace-level objects (protected, and not lifted by allowDestroy). */
   readonly preventDestroy: boolean;
+  /** Address of the resource holding the traffic routes (Docker: the proxy config's loader), when there is one. */
+  readonly routes?: string;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -54,7 +56,11 @@ export class EnvironmentStack extends TerraformStack {
         new DockerProvider(this, "docker", { host: spec.target.docker.host });
         const environment = new DockerEnvironment(this, "docker-environment", { spec, secrets, preventDestroy });
         new TerraformOutput(this, "network", { value: environment.network.network.name });
-        if (environment.proxy) new TerraformOutput(this, "ingress_url", { value: environment.proxy.url });
+        if (environment.proxy) {
+          new TerraformOutput(this, "ingress_url", { value: environment.proxy.url });
+          const loader = environment.proxy.config.loader;
+          this.routes = `${loader.terraformResourceType}.${loader.friendlyUniqueId}`;
+        }
         break;
       }
     }

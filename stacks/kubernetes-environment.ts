@@ -50,7 +50,7 @@ export class KubernetesEnvironment extends Construct {
         replicas: service.replicas,
         resources: service.resources,
         probes: { liveness: probeOf(service.probes.liveness), readiness: probeOf(service.probes.readiness), startup: probeOf(service.probes.startup) },
-        config: { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: secrets.map((secret) => secret.name) }) },
+        config: { ...service.config, ...appEnvironment({ environment: spec.name, port, secretNames: secrets.map((secret) => secret.name), protected: spec.protected }) },
         secrets,
         autoscaling: service.autoscaling.enabled
           ? {
@@ -62,8 +62,14 @@ export class KubernetesEnvironment extends Construct {
         minAvailable: service.disruptionBudget.enabled ? service.disruptionBudget.minAvailable : undefined,
         grayRelease:
           service.grayRelease.canaryTag !== undefined
-            ? { canaryImage: imageReference(service.image, service.grayRelease.canaryTag), weight: service.grayRelease.canaryWeight }
+            ? {
+                canaryImage: imageReference(service.image, service.grayRelease.canaryTag),
+                weight: service.grayRelease.canaryWeight,
+                config: service.grayRelease.canaryConfig,
+                misbehaviour: service.grayRelease.canaryMisbehave,
+              }
             : undefined,
+        misbehaviour: service.misbehave,
       };
       const built =
         service.kind === "http"

@@ -29,6 +29,12 @@ export interface StackFacts {
   readonly connection: { readonly kubeconfig: string; readonly context: string } | { readonly dockerHost: string };
   /** The images its workloads run (the tracks a gray release runs, the sidecars'): what a cluster's nodes must hold. */
   readonly images: readonly StackImage[];
+  /**
+   * Address of the resource holding the traffic routes (Docker: the proxy config's loader, which depends on every
+   * container it routes to). A release applies it first (`-target`), bringing up and routing to what is new, and
+   * removes what is no longer routed to in a second apply. @default - none (Kubernetes, or no ingress)
+   */
+  readonly routes?: string;
 }
 
 /** An image a stack runs. */
@@ -52,6 +58,7 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
     images: imagesOf(spec),
+    ...(stack.routes !== undefined ? { routes: stack.routes } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { environmentAfter } from "../../cli/_processes";
@@ -45,6 +46,36 @@ export function start(command: string, args: readonly string[], env: NodeJS.Proc
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", out, out], detached: true });
   const done = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { pid: child.pid as number, done };
+}
+
+/**
+ * Runs a command in the background to its end or to `timeoutSeconds` (then SIGKILL to its process group), so the
+ * event loop (background traffic, say) keeps running meanwhile; resolves with its exit status (null when killed),
+ * its output and how long it took.
+ */
+export async function runInBackground(command: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string, timeoutSeconds = 600): Promise<{ status: number | null; output: string; seconds: number }> {
+  const started = Date.now();
+  const running = start(command, args, env, logFile);
+  let timer: NodeJS.Timeout | undefined;
+  const status = await Promise.race([running.done, new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutSeconds * 1000)))]);
+  clearTimeout(timer);
+  if (status === "timeout") {
+    process.kill(-running.pid, "SIGKILL");
+    await running.done;
+  }
+  return { status: status === "timeout" ? null : status, output: fs.readFileSync(logFile, "utf8"), seconds: (Date.now() - started) / 1000 };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // and with which weights, so the canary gets its share of requests whatever the replica counts are.
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Construct } from "constructs";
-import { appEnvironment, DEFAULT_SECRETS_DIRECTORY } from "../../model/app-contract";
+import { appEnvironment, DEFAULT_SECRETS_DIRECTORY, Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
 import { splitReplicas } from "../../model/gray-release";
 import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS } from "../../model/service-defaults";
@@ -28,6 +28,10 @@ export interface ContainerServiceGrayRelease {
   readonly canaryImage: ContainerImage;
   /** Share of requests sent to the canary, 0..100; replicas are split with splitReplicas. */
   readonly weight: number;
+  /** The canary's own config over the service's. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** What the canary does wrong on purpose (a bad-canary drill). @default - nothing */
+  readonly misbehaviour?: Misbehaviour;
 }
 
 /** A scratch volume of each replica (a tmpfs, shared by the replica and its sidecars: a pod's emptyDir). */
@@ -91,6 +95,10 @@ export interface ContainerServiceProps {
   readonly secretsDirectory?: string;
   /** Run a canary beside the stable track. @default - stable track only */
   readonly grayRelease?: ContainerServiceGrayRelease;
+  /** What the stable track does wrong on purpose (probe tests); the canary's is in grayRelease. @default - nothing */
+  readonly misbehaviour?: Misbehaviour;
+  /** The environment is protected: APP_PROTECTED=true, and the app refuses to start with any misbehaviour. @default false */
+  readonly protected?: boolean;
   /** Scratch volumes of each replica. @default [] */
   readonly volumes?: readonly ScratchVolume[];
   /** Sidecars of each replica. @default [] */
@@ -138,7 +146,10 @@ export class ContainerService extends Construct {
       props.healthCheck ??
       HealthCheck.exec(["/app", "healthcheck", "--url", `http://127.0.0.1:${port}${DEFAULT_HTTP_PROBES.readiness.path}`], { intervalSeconds: 5, retries: 3 });
     const secretNames = secrets.map((secret) => secret.name);
-    const env = { ...(props.config ?? {}), ...appEnvironment({ port: worker ? undefined : port, secretsDirectory, secretNames }) };
+    const contract = appEnvironment({ port: worker ? undefined : port, secretsDirectory, secretNames, protected: props.protected });
+    const stableEnv = { ...(props.config ?? {}), ...contract, ...misbehaviourEnvironment(props.misbehaviour) };
+    const release = props.grayRelease;
+    const canaryEnv = { ...(props.config ?? {}), ...(release?.config ?? {}), ...contract, ...misbehaviourEnvironment(release?.misbehaviour) };
 
     // One volume of secret files for the service, mounted read-only by every replica of both tracks.
     const secretFiles =
@@ -151,7 +162,7 @@ export class ContainerService extends Construct {
           })
         : undefined;
 
-    const track = (name: "stable" | "canary", image: ContainerImage, count: number, trackWeight: number) => {
+    const track = (name: "stable" | "canary", image: ContainerImage, env: Readonly<Record<string, string>>, count: number, trackWeight: number) => {
       for (let index = 1; index <= count; index++) {
         const containerName = name === "stable" ? `${prefix}-${index}` : `${prefix}-canary-${index}`;
         const scratch = this.scratchVolumes(containerName, `${name}-${index}`, props);
@@ -173,9 +184,9 @@ export class ContainerService extends Construct {
         if (!worker) this.upstreams.push({ host: containerName, port, weight: trackWeight });
       }
     };
-    track("stable", props.image, split.stable, weights.stable);
-    if (props.grayRelease && split.canary > 0) {
-      track("canary", props.grayRelease.canaryImage, split.canary, weights.canary);
+    track("stable", props.image, stableEnv, split.stable, weights.stable);
+    if (release && split.canary > 0) {
+      track("canary", release.canaryImage, canaryEnv, split.canary, weights.canary);
     }
   }
 

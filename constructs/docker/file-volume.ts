@@ -4,6 +4,7 @@
 // use the files mount the volume read-only.
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { labelBlocks } from "./_labels";
 import { ContainerImage } from "./container-image";
@@ -27,6 +28,8 @@ export interface FileVolumeProps {
   readonly image: ContainerImage;
   /** Labels on the volume and the loader. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** What must exist before the files are written (the containers a proxy config names). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 const LOADER_DIRECTORY = "/files";
@@ -51,6 +54,7 @@ export class FileVolume extends Construct {
       start: false,
       mustRun: false,
       networkMode: "none",
+      dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
       user: "65532:65532",
       capabilities: { drop: ["ALL"] },
       volumes: [{ volumeName: this.volume.name, containerPath: LOADER_DIRECTORY }],

@@ -28,6 +28,8 @@ export interface FileMount {
   readonly volume: FileVolume;
   /** Absolute directory inside the container. */
   readonly directory: string;
+  /** The process reads the files again by itself when they change (Caddy's --watch): the container is not replaced. @default false */
+  readonly watched?: boolean;
 }
 
 /** A writable scratch volume mounted into the container (shared with the other containers that mount it). */
@@ -135,6 +137,7 @@ export class HardenedContainer extends Construct {
       if (!mount.directory.startsWith("/")) throw new Error(`${props.name}: file mount directory "${mount.directory}" is not absolute`);
     }
     const loaders = fileMounts.map((mount) => mount.volume.loader);
+    const replacingLoaders = fileMounts.filter((mount) => !(mount.watched ?? false)).map((mount) => mount.volume.loader);
     const scratchMounts = props.scratchMounts ?? [];
     for (const mount of scratchMounts) {
       if (!mount.path.startsWith("/")) throw new Error(`${props.name}: scratch mount path "${mount.path}" is not absolute`);
@@ -194,8 +197,8 @@ export class HardenedContainer extends Construct {
       dependsOn: loaders.length > 0 ? loaders : undefined,
       // A plain address: cdktf renders a resource here as "${...}", which Terraform rejects in this meta-argument.
       lifecycle:
-        loaders.length > 0
-          ? { replaceTriggeredBy: loaders.map((loader) => `${loader.terraformResourceType}.${loader.friendlyUniqueId}`) }
+        replacingLoaders.length > 0
+          ? { replaceTriggeredBy: replacingLoaders.map((loader) => `${loader.terraformResourceType}.${loader.friendlyUniqueId}`) }
           : undefined,
     });
   }

@@ -58,6 +58,11 @@ export interface IngressProxyProps {
   readonly resources?: ContainerResources;
   /** Refuse to destroy the edge network (Terraform `prevent_destroy`). @default false */
   readonly preventDestroy?: boolean;
+  /**
+   * The containers the routes send traffic to: the config naming them is written only once they are healthy, so
+   * a new upstream is ready before the proxy sends it a request. @default [] (written at once)
+   */
+  readonly upstreamContainers?: readonly HardenedContainer[];
 }
 
 const CONFIG_DIRECTORY = "/etc/caddy";
@@ -72,6 +77,8 @@ export class IngressProxy extends Construct {
   readonly caddyfile: string;
   /** Base URL of the proxy on the host. */
   readonly url: string;
+  /** The volume of the proxy's config; its loader is what a route change replaces (the proxy reloads, never restarts). */
+  readonly config: FileVolume;
 
   constructor(scope: Construct, id: string, props: IngressProxyProps) {
     super(scope, id);
@@ -94,14 +101,17 @@ export class IngressProxy extends Construct {
       image: proxyImage,
       files: [{ name: "Caddyfile", content: this.caddyfile }],
       labels,
+      dependsOn: (props.upstreamContainers ?? []).map((upstream) => upstream.container),
     });
+    this.config = config;
     this.proxy = new HardenedContainer(this, "proxy", {
       name,
       image: proxyImage,
       networks: [this.edgeNetwork, props.network],
-      command: [image.binary, "run", "--config", `${CONFIG_DIRECTORY}/Caddyfile`, "--adapter", "caddyfile"],
+      // --watch: a route change (a canary weight) reloads the config in place, so the proxy never restarts.
+      command: [image.binary, "run", "--config", `${CONFIG_DIRECTORY}/Caddyfile`, "--adapter", "caddyfile", "--watch"],
       env: { XDG_CONFIG_HOME: "/tmp/config", XDG_DATA_HOME: "/tmp/data", HOME: "/tmp" },
-      fileMounts: [{ volume: config, directory: CONFIG_DIRECTORY }],
+      fileMounts: [{ volume: config, directory: CONFIG_DIRECTORY, watched: true }],
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
       resources: props.resources ?? { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
       healthCheck: HealthCheck.exec(image.healthCommand(`http://127.0.0.1:${PORTS.healthPort}/healthz`), { intervalSeconds: 5, retries: 3 }),

@@ -11,6 +11,7 @@ import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
+import { Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
 import { ReplicaSplit, splitReplicas } from "../../model/gray-release";
 import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../../model/service-defaults";
@@ -63,6 +64,10 @@ export interface WebServiceGrayRelease {
   readonly canaryImage: string;
   /** Share of replicas on the canary, 0..100 (see splitReplicas for the granularity). */
   readonly weight: number;
+  /** The canary's own config over the workload's, as variables of its container (they win over the ConfigMap). @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** What the canary does wrong on purpose (a bad-canary drill). @default - nothing */
+  readonly misbehaviour?: Misbehaviour;
 }
 
 /** How an HTTP workload is served. */
@@ -108,6 +113,8 @@ export interface WorkloadProps {
   readonly minAvailable?: number;
   /** Run a canary beside the stable track. @default - stable track only */
   readonly grayRelease?: WebServiceGrayRelease;
+  /** What the stable track does wrong on purpose (probe tests); the canary's is in grayRelease. @default - nothing */
+  readonly misbehaviour?: Misbehaviour;
   /** UID and GID the container runs as (never 0). @default 65532 */
   readonly runAsUser?: number;
   /**
@@ -173,6 +180,12 @@ function containerResources(name: string, resources: ContainerResources) {
   return { requests: names(requests), limits: names(limits) };
 }
 
+/** What differs between the tracks' main containers: the image, and variables of their own. */
+interface Track {
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 const probeOf = ({ path, ...timing }: HttpProbeDefaults) => Probe.httpGet(path, timing);
 
 function securityContext(runAsUser: number) {
@@ -205,9 +218,9 @@ export class Workload extends Construct {
   private readonly sidecars: DeploymentV1SpecTemplateSpecContainer[] = [];
   private readonly volumes: DeploymentV1SpecTemplateSpecVolume[] = [];
   private readonly mainMounts: Array<{ name: string; mountPath: string }> = [];
-  /** Each Deployment with the image its main container runs, to render its pod again after an addition. */
-  private readonly tracks: Array<{ readonly deployment: DeploymentV1; readonly image: string }> = [];
-  private readonly main: (image: string) => DeploymentV1SpecTemplateSpecContainer;
+  /** Each Deployment with its main container's image and own variables, to render its pod again after an addition. */
+  private readonly tracks: Array<{ readonly deployment: DeploymentV1; readonly track: Track }> = [];
+  private readonly main: (track: Track) => DeploymentV1SpecTemplateSpecContainer;
 
   constructor(scope: Construct, id: string, private readonly props: WorkloadProps) {
     super(scope, id);
@@ -261,8 +274,8 @@ export class Workload extends Construct {
 
   /** Puts the containers and volumes into every Deployment's pod template again, after an addition. */
   private renderPods(): void {
-    for (const { deployment, image } of this.tracks) {
-      deployment.spec.template.spec.putContainer([this.main(image), ...this.sidecars]);
+    for (const { deployment, track } of this.tracks) {
+      deployment.spec.template.spec.putContainer([this.main(track), ...this.sidecars]);
       if (this.volumes.length > 0) deployment.spec.template.spec.putVolume([...this.volumes]);
     }
   }
@@ -291,7 +304,7 @@ export class Workload extends Construct {
   }
 
   /** The workload's own container, for a given image; probes default to the HTTP ones only when served. */
-  private mainContainer(configMap: ConfigMapV1, secret: SecretV1): (image: string) => DeploymentV1SpecTemplateSpecContainer {
+  private mainContainer(configMap: ConfigMapV1, secret: SecretV1): (track: Track) => DeploymentV1SpecTemplateSpecContainer {
     const { props } = this;
     const port = props.http?.port;
     const liveness = props.probes?.liveness ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.liveness) : undefined);
@@ -302,12 +315,14 @@ export class Workload extends Construct {
       startup: props.probes?.startup ?? (props.http ? probeOf(DEFAULT_HTTP_PROBES.startup) : liveness),
     };
     const resources = containerResources(this.objectName, props.resources ?? DEFAULT_RESOURCES);
-    return (image) => ({
+    return ({ image, env }) => ({
       name: this.objectName,
       image,
       imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
       port: port !== undefined ? [{ name: "http", containerPort: port, protocol: "TCP" }] : undefined,
       envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+      // A track's own variables (canary config, misbehaviour) win over the shared ConfigMap's.
+      env: Object.keys(env).length > 0 ? Object.entries(env).map(([name, value]) => ({ name, value })) : undefined,
       resources,
       livenessProbe: probes.liveness.render(port),
       readinessProbe: probes.readiness.render(port),
@@ -317,7 +332,7 @@ export class Workload extends Construct {
     });
   }
 
-  private deployments(main: (image: string) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit): { stable?: DeploymentV1; canary?: DeploymentV1 } {
+  private deployments(main: (track: Track) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit): { stable?: DeploymentV1; canary?: DeploymentV1 } {
     const { props } = this;
     const weight = props.grayRelease?.weight ?? 0;
     const autoscaled = props.autoscaling !== undefined && split.canary === 0;
@@ -337,7 +352,7 @@ export class Workload extends Construct {
     const scrape: Record<string, string> = props.http
       ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(props.http.port), "prometheus.io/path": "/metrics" }
       : {};
-    const deployment = (deploymentId: string, track: "stable" | "canary", image: string, replicas: number, ignoreReplicas: boolean) => {
+    const deployment = (deploymentId: string, track: "stable" | "canary", own: Track, replicas: number, ignoreReplicas: boolean) => {
       const created = new DeploymentV1(this, deploymentId, {
         metadata: {
           name: track === "stable" ? this.objectName : `${this.objectName}-canary`,
@@ -364,7 +379,7 @@ export class Workload extends Construct {
                 fsGroup: String(this.runAsUser),
                 seccompProfile: { type: "RuntimeDefault" },
               },
-              container: [main(image)],
+              container: [main(own)],
               topologySpreadConstraint: spread,
             },
           },
@@ -372,7 +387,7 @@ export class Workload extends Construct {
         // Under autoscaling the HPA owns the replica count after creation.
         lifecycle: ignoreReplicas ? { ignoreChanges: ["spec[0].replicas"] } : undefined,
       });
-      this.tracks.push({ deployment: created, image });
+      this.tracks.push({ deployment: created, track: own });
       return created;
     };
 
@@ -381,9 +396,13 @@ export class Workload extends Construct {
     // leave the service without pods. Created anew, the Deployment starts with its full count.
     const stable =
       split.stable > 0
-        ? deployment("deployment", "stable", props.image, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
+        ? deployment("deployment", "stable", { image: props.image, env: misbehaviourEnvironment(props.misbehaviour) }, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
         : undefined;
-    const canary = props.grayRelease && split.canary > 0 ? deployment("canary", "canary", props.grayRelease.canaryImage, split.canary, false) : undefined;
+    const release = props.grayRelease;
+    const canary =
+      release && split.canary > 0
+        ? deployment("canary", "canary", { image: release.canaryImage, env: { ...(release.config ?? {}), ...misbehaviourEnvironment(release.misbehaviour) } }, split.canary, false)
+        : undefined;
     return { stable, canary };
   }
 
