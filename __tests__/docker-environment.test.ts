@@ -60,7 +60,7 @@ describe("EnvironmentStack (docker)", () => {
     // THEN the image is built with staging's version and a fingerprint of the sources as its rebuild trigger
     const [image] = resourcesOfType(json, "docker_image").filter((i) => i.build);
     expect(image).toMatchObject({
-      name: "envapi:0.1.0",
+      name: "envapi-staging/envapi:0.1.0",
       build: { build_args: { BUILDER_IMAGE: "golang:1.26", VERSION: "0.1.0" } },
       triggers: { source: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
@@ -81,18 +81,18 @@ describe("EnvironmentStack (docker)", () => {
     expect(containers["envapi-staging-proxy-config-loader"].upload[0].content).toContain(`lb_policy weighted_round_robin ${weights}`);
     // AND the canary image is built only while a canary runs, with its own version so /version tells them apart
     const images = resourcesOfType(json, "docker_image").filter((i) => i.build).map((i) => [i.name, i.build.build_args.VERSION]).sort();
-    expect(images).toEqual(weight === 0 ? [["envapi:0.1.0", "0.1.0"]] : [["envapi:0.1.0", "0.1.0"], ["envapi:0.2.0", "0.2.0"]]);
+    expect(images).toEqual(weight === 0 ? [["envapi-staging/envapi:0.1.0", "0.1.0"]] : [["envapi-staging/envapi:0.1.0", "0.1.0"], ["envapi-staging/envapi:0.2.0", "0.2.0"]]);
   });
 
   test("a canary's image stays on the host when its track goes, and a canary of the running tag uses the stable image", () => {
     // GIVEN staging at 50%  THEN the canary image is kept on removal (a promotion or a rollback finds it), the stable one not
     const images = byName(onDocker(withCanary(spec("staging"), 50)), "docker_image");
-    expect(images["envapi:0.2.0"].keep_locally).toBe(true);
-    expect(images["envapi:0.1.0"].keep_locally).toBe(false);
+    expect(images["envapi-staging/envapi:0.2.0"].keep_locally).toBe(true);
+    expect(images["envapi-staging/envapi:0.1.0"].keep_locally).toBe(false);
     // AND with the canary tag equal to the running one, one image resource serves both tracks (never two of one name)
     const same = withCanary(spec("staging"), 50);
     const sameTag = { ...same, services: same.services.map((service) => ({ ...service, grayRelease: { ...service.grayRelease, canaryTag: service.image.tag } })) };
-    expect(resourcesOfType(onDocker(sameTag), "docker_image").filter((image) => image.build).map((image) => image.name)).toEqual(["envapi:0.1.0"]);
+    expect(resourcesOfType(onDocker(sameTag), "docker_image").filter((image) => image.build).map((image) => image.name)).toEqual(["envapi-staging/envapi:0.1.0"]);
   });
 
   test("the proxy config is written after the replicas it routes to, and the proxy reloads it in place", () => {

@@ -166,7 +166,7 @@ describe("EnvironmentStack: a worker and a sidecar from settings", () => {
     // a prebuilt image is looked up, never built
     const images = resourcesOfType(json, "docker_image");
     expect(images.find((image) => image.name === "registry.local/consumer:2.0.0")!.build).toBeUndefined();
-    expect(images.find((image) => image.name === "envapi:0.1.0")!.build).toBeDefined();
+    expect(images.find((image) => image.name === "envapi-staging/envapi:0.1.0")!.build).toBeDefined();
     // the sidecar: one per API replica, in that replica's network namespace, mounting the replica's scratch volume
     const sidecars = containers.filter((container) => /^envapi-staging-api-\d-cache$/.test(container.name));
     expect(sidecars).toHaveLength(2);

@@ -193,7 +193,7 @@ describe("synthesizeApp", () => {
     const outdir = usedOutput();
     const before = snapshot(outdir);
     // WHEN written for Docker  THEN
-    expect(() => writeStacks([broken], { outdir, platform: "docker" })).toThrow(/^Invalid environment settings \(1 problem\):\n {2}- staging: the settings cannot be built into a stack: image name "env api:0.1.0" is not "repository:tag"$/);
+    expect(() => writeStacks([broken], { outdir, platform: "docker" })).toThrow(/^Invalid environment settings \(1 problem\):\n {2}- staging: the settings cannot be built into a stack: image name "envapi-staging\/env api:0.1.0" is not "repository:tag"$/);
     expect(snapshot(outdir)).toEqual(before);
     fs.rmSync(outdir, { recursive: true, force: true });
   });

@@ -102,7 +102,10 @@ export class DockerEnvironment extends Construct {
         source === undefined
           ? new LocalImage(this, imageId, { name: `${service.image.repository}:${tag}` })
           : new BuiltImage(this, imageId, {
-              name: `${service.image.repository}:${tag}`,
+              // One name per environment: a build of staging never retags the image another environment's
+              // containers run (the engine finds an image by name, so a shared name made every other environment
+              // plan to replace its containers after a build).
+              name: `${spec.namespace}/${service.image.repository}:${tag}`,
               context: source.context,
               buildArgs: { BUILDER_IMAGE: props.builderImage ?? DEFAULT_BUILDER_IMAGE, VERSION: tag },
               sourceHash: source.hash,

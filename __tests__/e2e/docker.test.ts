@@ -71,7 +71,7 @@ function plan(name: Name, log: string) {
 /** The image's own healthcheck, run as a throwaway container on `network`: can it reach `url`? */
 function reaches(network: string, url: string): boolean {
   const args = ["run", "--rm", "--network", network, "--label", `e2e-run=${runId}`, "--read-only", "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true"];
-  return sh("docker", [...args, "envapi:latest", "healthcheck", "--url", url, "--timeout", "2s"], { timeoutSeconds: 30 }).status === 0;
+  return sh("docker", [...args, "envapi-dev/envapi:latest", "healthcheck", "--url", url, "--timeout", "2s"], { timeoutSeconds: 30 }).status === 0;
 }
 
 function leftovers(name: Name): string[] {

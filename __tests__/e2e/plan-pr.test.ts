@@ -138,7 +138,10 @@ describe("base mode", () => {
   it("plans the Docker target against a private engine the same way", () => {
     headBranch("docker-setting", () => patchSettings({ "staging.yaml": { services: [{ name: "api", config: { GREETING: "hello over Docker" } }] } }));
     const before = sh("docker", ["ps", "-aq"]).output;
-    const review = planPr("docker-setting", ["--targets", "docker"], { ENVIRONMENTS: "staging" });
+    // staging and prod build the same tag: each environment's image has its own name, so neither build retags the
+    // other's and prod's plan stays empty.
+    const review = planPr("docker-setting", ["--targets", "docker"], { ENVIRONMENTS: "staging,prod" });
+    expect(stackOf(review, "prod", "docker").status).toBe("no-changes");
     const staging = stackOf(review, "staging", "docker");
     expect(staging.resources.length).toBeGreaterThan(0);
     for (const resource of staging.resources) expect(resource.cause).toMatchObject({ settings: ["services.api.config.GREETING"], code: false });

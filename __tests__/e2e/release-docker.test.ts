@@ -208,7 +208,7 @@ describe("release command on the Docker target, end to end", () => {
       if (found.length > 0) docker(...remove, ...found);
     }
     // Canary images stay on the host by design (a rollback finds them); this run's go.
-    for (const tag of [STABLE, CANARY]) docker("rmi", `${repository}:${tag}`);
+    for (const tag of [STABLE, CANARY]) docker("rmi", `${namespace}/${repository}:${tag}`);
     fs.rmSync(path.join(work, "state"), { recursive: true, force: true });
     fs.rmSync(path.join(work, "plans"), { recursive: true, force: true });
     process.stderr.write(`\nRelease on Docker timings (${os.cpus().length} cores; logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
