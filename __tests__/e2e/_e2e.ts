@@ -139,3 +139,38 @@ export function descendants(pid: number): number[] {
   const children = sh("pgrep", ["-P", String(pid)]).output.split("\n").filter(Boolean).map(Number);
   return children.flatMap((child) => [child, ...descendants(child)]);
 }
+
+/** A suite's step timings and figures, printed at its end (never asserted). */
+export class Timings {
+  readonly #lines: string[] = [];
+
+  /** Adds a line as it is. */
+  push(line: string): void {
+    this.#lines.push(line);
+  }
+
+  /** Runs `action`, recording how long it took. */
+  readonly timed = <T>(what: string, action: () => T): T => {
+    const started = Date.now();
+    const result = action();
+    this.#record(what, started);
+    return result;
+  };
+
+  /** Awaits `action`, recording how long it took. */
+  readonly timedAsync = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await action();
+    this.#record(what, started);
+    return result;
+  };
+
+  /** The lines under `title`, for standard error. */
+  report(title: string): string {
+    return `\n${title}\n${this.#lines.map((line) => `  ${line}`).join("\n")}\n`;
+  }
+
+  #record(what: string, started: number): void {
+    this.#lines.push(`${what.padEnd(48)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}

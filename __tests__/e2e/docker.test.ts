@@ -10,7 +10,7 @@ import * as path from "path";
 import { summarizeStack } from "../../plan-report/summarize";
 import { readPlanDir } from "../../plan-report/read-plan-dir";
 import { layeredSettings } from "../../settings";
-import { descendants, docker, get, mustRun, patchSettings, settingsCopy, sh, start, toolchainEnvironment, waitFor } from "./_e2e";
+import { descendants, docker, get, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const ENVIRONMENTS = ["staging", "dev"] as const;
 type Name = (typeof ENVIRONMENTS)[number];
@@ -22,7 +22,8 @@ const runId = `run-${Date.now()}-${process.pid}`;
 const canary = `e2e-secret-${Math.random().toString(36).slice(2, 14)}`;
 const hog = `envapi-e2e-cpu-hog-${process.pid}`;
 const mine = `label=e2e-run=${runId}`;
-const timings: string[] = [];
+const timings = new Timings();
+const { timed } = timings;
 let env: NodeJS.ProcessEnv = process.env;
 let settingsDir = "";
 
@@ -35,12 +36,6 @@ function facts(name: Name) {
 
 const envapi = (args: string[], log: string, timeoutSeconds = 600) => mustRun("node", ["scripts/cli.js", ...args], { env, logFile: path.join(logs, `${log}.log`), timeoutSeconds });
 
-function timed<T>(what: string, action: () => T): T {
-  const started = Date.now();
-  const result = action();
-  timings.push(`${what.padEnd(48)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 const deploy = (name: Name, log: string) => timed(`deploy ${name} (${log})`, () => envapi(["deploy", name], `deploy-${name}-${log}`));
 
@@ -121,7 +116,7 @@ describe("Docker target, end to end", () => {
     // State and plans hold the test secret; the logs stay.
     fs.rmSync(path.join(work, "state"), { recursive: true, force: true });
     fs.rmSync(path.join(work, "plans"), { recursive: true, force: true });
-    process.stderr.write(`\nDocker target timings (${os.cpus().length} cores; logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
+    process.stderr.write(timings.report(`Docker target timings (${os.cpus().length} cores; logs in ${logs})`));
   });
 
   test("staging deploys and serves what its settings say, through its proxy", async () => {

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { environmentAfter } from "../../cli/_processes";
 import { Environment, loadEnvironments } from "../../settings";
-import { get, mustRun, settingsCopy, sh, waitFor } from "./_e2e";
+import { get, mustRun, settingsCopy, sh, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-real-node-"));
 const logs = path.join(work, "logs");
@@ -18,25 +18,13 @@ const out = path.join("cdktf.out", "e2e-real-node");
 const password = `e2e-${Math.random().toString(36).slice(2, 14)}`;
 // A namespace with no policies of its own: a connection from it is refused only by the target's ingress policy.
 const outside = "e2e-outside";
-const timings: string[] = [];
+const timings = new Timings();
+const { timed, timedAsync } = timings;
 let env: NodeJS.ProcessEnv = process.env;
 let staging: Environment;
 let clusterStarted = false;
 
 const log = (name: string) => path.join(logs, `${name}.log`);
-
-function timed<T>(what: string, action: () => T): T {
-  const started = Date.now();
-  const result = action();
-  timings.push(`${what.padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
-async function timedAsync<T>(what: string, action: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const result = await action();
-  timings.push(`${what.padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 const kubectlArgs = (args: readonly string[]) => ["--context", env.CLUSTER_CONTEXT as string, "--request-timeout=20s", ...args];
 /** kubectl on the test's cluster; `-o json` output parsed. */
@@ -131,7 +119,7 @@ describe("Kubernetes target on real pods, end to end", () => {
     sh("kubectl", kubectlArgs(["delete", "namespace", outside, "--ignore-not-found", "--wait=false"]), { env });
     if (staging) sh("node", ["scripts/cli.js", "destroy", "staging"], { env, logFile: log("destroy-staging"), timeoutSeconds: 300 });
     if (clusterStarted && process.env.E2E_KEEP_CLUSTER !== "1") sh("scripts/cluster.sh", ["down"], { env, logFile: log("cluster-down") });
-    process.stderr.write(`\nReal-pod timings (logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
+    process.stderr.write(timings.report(`Real-pod timings (logs in ${logs})`));
   });
 
   test("the cluster's node is real: a kubelet of the control plane's version on containerd", () => {

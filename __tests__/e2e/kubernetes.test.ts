@@ -10,7 +10,7 @@ import * as path from "path";
 import { summarizeStack } from "../../plan-report/summarize";
 import { environmentAfter } from "../../cli/_processes";
 import { Environment, loadEnvironments } from "../../settings";
-import { mustRun, patchSettings, settingsCopy, sh, waitFor } from "./_e2e";
+import { mustRun, patchSettings, settingsCopy, sh, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-kubernetes-"));
 const logs = path.join(work, "logs");
@@ -18,7 +18,8 @@ const logs = path.join(work, "logs");
 const out = path.join("cdktf.out", "e2e-kubernetes");
 const stateDir = path.join("cdktf.out", ".state");
 const password = `e2e-${Math.random().toString(36).slice(2, 14)}`;
-const timings: string[] = [];
+const timings = new Timings();
+const { timed } = timings;
 let env: NodeJS.ProcessEnv = process.env;
 let settingsDir = "";
 let clusterStarted = false;
@@ -26,12 +27,6 @@ let clusterStarted = false;
 const log = (name: string) => path.join(logs, `${name}.log`);
 const settingsOf = (name: string): Environment => loadEnvironments(settingsDir).find((candidate) => candidate.name === name) as Environment;
 
-function timed<T>(what: string, action: () => T): T {
-  const started = Date.now();
-  const result = action();
-  timings.push(`${what.padEnd(48)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 /** kubectl on the test's cluster; `-o json` output parsed. */
 function kc(...args: string[]): any {
@@ -153,7 +148,7 @@ describe("Kubernetes target, end to end", () => {
   afterAll(() => {
     for (const file of fs.readdirSync(work).filter((name) => name.endsWith(".tfplan"))) fs.rmSync(path.join(work, file)); // they hold the secret
     if (clusterStarted && process.env.E2E_KEEP_CLUSTER !== "1") sh("scripts/cluster.sh", ["down"], { env, logFile: log("cluster-down") });
-    process.stderr.write(`\nKubernetes target timings (logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
+    process.stderr.write(timings.report(`Kubernetes target timings (logs in ${logs})`));
   });
 
   test("staging deploys with `cdktf deploy`, every object as its settings say", async () => {

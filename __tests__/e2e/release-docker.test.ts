@@ -13,7 +13,7 @@ import { readHistory, ReleaseRecord } from "../../cli/release-history";
 import { summarizeStack } from "../../plan-report/summarize";
 import { readPlanDir } from "../../plan-report/read-plan-dir";
 import { layeredSettings } from "../../settings";
-import { docker, freePort, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, toolchainEnvironment, waitFor } from "./_e2e";
+import { docker, freePort, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-"));
 const logs = path.join(work, "logs");
@@ -21,7 +21,8 @@ const runId = `release-${Date.now()}-${process.pid}`;
 const namespace = `envapi-release-${process.pid}`;
 const repository = "envapi-release-e2e";
 const mine = `label=e2e-run=${runId}`;
-const timings: string[] = [];
+const timings = new Timings();
+const { timed } = timings;
 /**
  * Share tolerance: the canary's share of SHARE_REQUESTS answers, measured with the background traffic paused, is
  * within this many points of the step. Caddy's weighted round robin is exact over a multiple of its cycle (20
@@ -47,12 +48,6 @@ async function envapiAsync(args: string[], log: string, timeoutSeconds = 900): P
   return result;
 }
 
-function timed<T>(what: string, action: () => T): T {
-  const started = Date.now();
-  const result = action();
-  timings.push(`${what.padEnd(48)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 /** The API's settings as the fixture file says now. */
 function api() {
@@ -211,7 +206,7 @@ describe("release command on the Docker target, end to end", () => {
     for (const tag of [STABLE, CANARY]) docker("rmi", `${namespace}/${repository}:${tag}`);
     fs.rmSync(path.join(work, "state"), { recursive: true, force: true });
     fs.rmSync(path.join(work, "plans"), { recursive: true, force: true });
-    process.stderr.write(`\nRelease on Docker timings (${os.cpus().length} cores; logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
+    process.stderr.write(timings.report(`Release on Docker timings (${os.cpus().length} cores; logs in ${logs})`));
   });
 
   test("a good canary is promoted through 5 → 25 → 100, the canary's share at each step within tolerance", async () => {

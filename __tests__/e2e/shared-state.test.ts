@@ -16,7 +16,7 @@ import { readPlanDir } from "../../plan-report/read-plan-dir";
 import { summarizeStack } from "../../plan-report/summarize";
 import { DEFAULT_SETTINGS_DIR } from "../../settings";
 import { readStackFacts } from "../../stacks";
-import { docker, get, mustRun, sh, start, toolchainEnvironment, waitFor } from "./_e2e";
+import { docker, get, mustRun, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 type Kind = "pg" | "s3";
 const KINDS: readonly Kind[] = ["pg", "s3"];
@@ -29,7 +29,8 @@ const suffix = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const runId = `run-${suffix}`;
 const mine = `label=e2e-run=${runId}`;
 const bucket = "envapi-state";
-const timings: string[] = [];
+const timings = new Timings();
+const { timed, timedAsync } = timings;
 /** The environment every Terraform run gets: the toolchain's (CLI config, provider versions) and the servers' binaries. */
 let base: NodeJS.ProcessEnv = process.env;
 /** What each backend reads from the environment: a connection string, an endpoint and keys. Never settings. */
@@ -44,19 +45,6 @@ const envOf = (kind: Kind): NodeJS.ProcessEnv => ({ ...base, ...backendEnv[kind]
 const terraformBinary = () => base.TERRAFORM_BINARY_NAME || "terraform";
 const terraform = (kind: Kind, args: string[], log: string) => mustRun(terraformBinary(), [`-chdir=${stackDir(kind)}`, ...args], { env: envOf(kind), logFile: path.join(logs, `${log}.log`), timeoutSeconds: 300 });
 
-function timed<T>(what: string, action: () => T): T {
-  const started = Date.now();
-  const result = action();
-  timings.push(`${what.padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
-
-async function timedAsync<T>(what: string, action: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const result = await action();
-  timings.push(`${what.padEnd(44)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
 
 /** A TCP port nobody listens on at 127.0.0.1 right now. */
 function freePort(): Promise<number> {
@@ -299,5 +287,5 @@ afterAll(() => {
   }
   for (const stop of stops.reverse()) stop();
   fs.rmSync(path.join(work, "plans"), { recursive: true, force: true });
-  process.stderr.write(`\nShared state timings (${os.cpus().length} cores; logs in ${logs})\n${timings.map((line) => `  ${line}`).join("\n")}\n`);
+  process.stderr.write(timings.report(`Shared state timings (${os.cpus().length} cores; logs in ${logs})`));
 });
