@@ -28,6 +28,7 @@ describe("stack facts", () => {
       backend: { type: "local", config: { path: "../../../.state/prod.kubernetes.tfstate" } },
       connection: { kubeconfig: "~/.kube/config", context: "kind-envapi" },
       images: [{ reference: "envapi:0.1.0", build: "app" }],
+      urls: ["https://api.prod.localhost/"],
     });
   });
 
@@ -50,6 +51,8 @@ describe("stack facts", () => {
     // WHEN staging is synthesized for Docker  THEN its facts name the proxy config's loader
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "staging", DEPLOY_TARGET: "docker" });
     expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toMatch(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/);
+    // AND where it answers is the proxy's port, by host
+    expect(readStackFacts(path.join(outdir, "stacks", "staging")).urls).toEqual(["http://api.staging.localhost:8082/"]);
   });
 
   test("protected comes from the settings: lifting prevent_destroy does not make prod unprotected", () => {

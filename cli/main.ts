@@ -144,6 +144,7 @@ export function deploy(environment: string, base: NodeJS.ProcessEnv, options: { 
   if (routes !== undefined) terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s", `-target=${routes}`]);
   terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s"]);
   log(`deployed ${environment} to ${facts.platform} in ${Math.round((Date.now() - started) / 1000)} s`);
+  for (const url of facts.urls ?? []) log(`  ${url}`);
 }
 
 function destroy(environment: string, base: NodeJS.ProcessEnv): void {

@@ -15,6 +15,12 @@ export const DEFAULT_RESOURCES: { readonly requests: ContainerAmounts; readonly 
   limits: { cpu: "250m", memory: "64Mi", ephemeralStorage: "256Mi" },
 };
 
+/**
+ * The cluster's traffic entry (cluster/traffic-entry.yaml, installed by scripts/cluster.sh on every provider):
+ * Traefik in its own namespace, serving the IngressClass and GatewayClass of the same name.
+ */
+export const DEFAULT_TRAFFIC_ENTRY = { className: "traefik", namespace: "traefik" } as const;
+
 /** The port an HTTP service listens on. */
 export const DEFAULT_PORT = 8080;
 

@@ -30,6 +30,7 @@ KIND_CONFIG="$ROOT/tools/kube/kind-config.yaml"
 # The local provider's networks: none clashes with Docker's (172.17.0.0/16 and up).
 POD_CIDR="${LOCAL_POD_CIDR:-10.244.0.0/16}"
 SERVICE_CIDR=10.96.0.0/16
+KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
 NODE_NAME="$NAME-node"
@@ -335,6 +336,8 @@ options:
   bindAddress: 127.0.0.1
 EOF
     [ "$PROVIDER" != local ] || cat <<EOF
+  # Pods reach the API server as the Service \`kubernetes\` (in-cluster clients: Traefik, kube-router).
+  kubeApiserverCertSANs: [$KUBERNETES_SERVICE_IP, kubernetes, kubernetes.default, kubernetes.default.svc, kubernetes.default.svc.$CLUSTER_DOMAIN]
 componentsPatches:
   - name: kube-apiserver
     extraArgs:
@@ -714,8 +717,11 @@ node_up() {
   node_down keep-images # whatever an earlier run left, killed half-way or not: processes, mounts, rules, links
   printf '%s\n' "$LOCAL_DIR" >"$HOST_CLAIM"
   node_packages
-  openssl x509 -noout -in "$(kwok_cluster_dir)/pki/admin.crt" -checkip "$NODE_IP" 2>/dev/null | grep -q 'does match' \
-    || die "the API server's certificate does not name $NODE_IP, the address pods reach it on (LOCAL_NODE_IP, or down and up)"
+  local ip
+  for ip in "$NODE_IP" "$KUBERNETES_SERVICE_IP"; do
+    openssl x509 -noout -in "$(kwok_cluster_dir)/pki/admin.crt" -checkip "$ip" 2>/dev/null | grep -q 'does match' \
+      || die "the API server's certificate does not name $ip, an address pods reach it on (a cluster made by an older version of this script, or another LOCAL_NODE_IP): scripts/cluster.sh down, then up"
+  done
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null
   write_node_configs
   start_daemon containerd containerd --config "$LOCAL_DIR/containerd.toml"
@@ -836,20 +842,57 @@ local_down() {
   kwok_down
 }
 
-# load IMAGE...: images from the local Docker engine into the cluster's node(s).
-cmd_load() {
-  [ "$#" -gt 0 ] || die "usage: scripts/cluster.sh load IMAGE..."
-  select_provider
+# in_node IMAGE: the node's containerd holds IMAGE by that name, with the configuration Docker has for it (its ID).
+in_node() {
+  local id; id="$(docker image inspect --format '{{.Id}}' "$1" 2>/dev/null)" || return 1
+  ctr_ images ls -q "name==$1" 2>/dev/null | grep -q . && ctr_ content ls -q 2>/dev/null | grep -qx "$id"
+}
+
+# load_images IMAGE...: images from the local Docker engine into the cluster's node(s); on the local node only
+# those it does not hold already (its containerd keeps them across down keep-images and up).
+load_images() {
   case "$PROVIDER" in
     kind) kind load docker-image --name "$NAME" "$@" >&2 ;;
     kwok) log "kwok runs no containers: nothing to load" ;;
     local)
       node_running || die "the node of $NAME is not running: scripts/cluster.sh up"
-      local start=$SECONDS
-      docker save "$@" | ctr_ images import - >>"$LOCAL_DIR/logs/images.log" 2>&1 || die "could not import $* (log: $LOCAL_DIR/logs/images.log)"
-      log "loaded $* into node $NODE_NAME ($((SECONDS - start))s)"
+      local start=$SECONDS image missing=()
+      for image in "$@"; do in_node "$image" || missing+=("$image"); done
+      if [ "${#missing[@]}" = 0 ]; then log "node $NODE_NAME holds $* already"; return 0; fi
+      docker save "${missing[@]}" | ctr_ images import - >>"$LOCAL_DIR/logs/images.log" 2>&1 || die "could not import ${missing[*]} (log: $LOCAL_DIR/logs/images.log)"
+      log "loaded ${missing[*]} into node $NODE_NAME ($((SECONDS - start))s)"
       ;;
   esac
+}
+
+cmd_load() {
+  [ "$#" -gt 0 ] || die "usage: scripts/cluster.sh load IMAGE..."
+  select_provider
+  load_images "$@"
+}
+
+traefik_ready() {
+  [ "$(kc -n traefik get deployment traefik -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = 1 ] \
+    && [ "$(kc -n traefik get deployment traefik -o jsonpath='{.status.updatedReplicas}' 2>/dev/null)" = 1 ]
+}
+
+# The traffic entry (scripts/traffic-entry.sh, cluster/traffic-entry.yaml) on every provider, so every environment
+# stack plans and deploys alone and owns only its routes: the Gateway API CRDs, Traefik in namespace traefik,
+# IngressClass and GatewayClass traefik, Gateway traefik/envapi. Its image is built (cached by version) and loaded
+# where pods run; kwok's fake node only needs its name.
+traffic_entry_up() {
+  local entry="$ROOT/scripts/traffic-entry.sh" image
+  if [ "$PROVIDER" = kwok ]; then
+    image="$("$entry" image)"
+  else
+    docker_up
+    image="$("$entry" build 8>&-)" || die "could not build the traffic entry's image (scripts/traffic-entry.sh build)"
+    load_images "$image"
+  fi
+  PATH="$KUBE_DIR:$PATH" "$entry" install --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" 8>&- \
+    || die "could not install the traffic entry (scripts/traffic-entry.sh install)"
+  wait_until "$WAIT_SECONDS" "traffic entry ready (Traefik, $image)" traefik_ready \
+    || die "Traefik is not ready (kubectl -n traefik describe pods; kubectl -n traefik logs deployment/traefik)"
 }
 
 # --------------------------------------------------------------------------
@@ -865,6 +908,7 @@ cmd_up() {
     local) local_up ;;
     kwok) kwok_up ;;
   esac
+  traffic_entry_up
   local kind=warm
   [ "${BUILT_SOMETHING:-0}" = 1 ] && kind=cold
   log "cluster $NAME up ($PROVIDER, $CLUSTER_STATE, $kind) in $(elapsed "$start" "$(now)")s"

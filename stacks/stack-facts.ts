@@ -35,6 +35,11 @@ export interface StackFacts {
    * removes what is no longer routed to in a second apply. @default - none (Kubernetes, or no ingress)
    */
   readonly routes?: string;
+  /**
+   * Where its HTTP services answer from this machine: by host, through the cluster's traffic entry (port 80, as
+   * scripts/cluster.sh maps it) or the Docker ingress proxy's port. Names under .localhost resolve to 127.0.0.1.
+   */
+  readonly urls: readonly string[];
 }
 
 /** An image a stack runs. */
@@ -58,8 +63,20 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
     images: imagesOf(spec),
+    urls: urlsOf(spec, stack.platform),
     ...(stack.routes !== undefined ? { routes: stack.routes } : {}),
   };
+}
+
+function urlsOf(spec: Environment, platform: Platform): string[] {
+  const port = platform === "docker" ? `:${spec.target.docker.ingressPort}` : "";
+  return spec.services.flatMap((service) => {
+    if (service.kind !== "http" || service.ingress === undefined) return [];
+    const { host, path: prefix, tlsSecretName } = service.ingress;
+    // TLS is the cluster's (a Secret the settings name); the Docker proxy serves plain HTTP.
+    const scheme = platform === "kubernetes" && tlsSecretName !== undefined ? "https" : "http";
+    return [`${scheme}://${host}${scheme === "https" ? "" : port}${prefix}`];
+  });
 }
 
 function imagesOf(spec: Environment): StackImage[] {

@@ -7,6 +7,7 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { Construct } from "constructs";
 import { ResourceAmounts } from "../../model/resource-amounts";
+import { DEFAULT_TRAFFIC_ENTRY } from "../../model/service-defaults";
 import { EgressRule, Protocol } from "./egress-rule";
 
 /** Requests and limits of a container (or a namespace's defaults for them). */
@@ -36,7 +37,7 @@ export interface IsolatedNamespaceProps {
   readonly quota: NamespaceQuota;
   /** LimitRange defaults for containers that set no requests or limits. */
   readonly defaultContainerLimits: ContainerResources;
-  /** Namespace of the ingress controller, the only other namespace allowed to reach pods. @default "ingress-nginx" */
+  /** Namespace of the ingress controller, the only other namespace allowed to reach pods. @default "traefik" (DEFAULT_TRAFFIC_ENTRY) */
   readonly ingressControllerNamespace?: string;
   /** Refuse to destroy the namespace-level resources (Terraform `prevent_destroy`). @default false */
   readonly preventDestroy?: boolean;
@@ -132,7 +133,7 @@ export class IsolatedNamespace extends Construct {
       spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
       lifecycle,
     });
-    const ingressController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? "ingress-nginx" } } };
+    const ingressController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? DEFAULT_TRAFFIC_ENTRY.namespace } } };
     new NetworkPolicyV1(policies, "allow-ingress-controller", {
       metadata: inNamespace("allow-ingress-controller"),
       spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [ingressController] }] },

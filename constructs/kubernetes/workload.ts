@@ -14,7 +14,7 @@ import { createHash } from "crypto";
 import { Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
 import { ReplicaSplit, splitReplicas } from "../../model/gray-release";
 import { parseQuantity } from "../../model/quantity";
-import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../../model/service-defaults";
+import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, DEFAULT_TRAFFIC_ENTRY, HttpProbeDefaults } from "../../model/service-defaults";
 import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
 import { Probe } from "./probe";
 
@@ -42,7 +42,7 @@ export interface WebServiceIngress {
   readonly host: string;
   /** Path prefix routed to the service. @default "/" */
   readonly path?: string;
-  /** IngressClass name. @default "nginx" */
+  /** IngressClass name. @default "traefik" (DEFAULT_TRAFFIC_ENTRY) */
   readonly className?: string;
   /** Secret holding the TLS certificate for `host`. @default - plain HTTP */
   readonly tlsSecretName?: string;
@@ -421,7 +421,7 @@ export class Workload extends Construct {
     return new IngressV1(this, "ingress", {
       metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
       spec: {
-        ingressClassName: ingress.className ?? "nginx",
+        ingressClassName: ingress.className ?? DEFAULT_TRAFFIC_ENTRY.className,
         rule: [
           {
             host: ingress.host,
