@@ -28,7 +28,7 @@ describe("stack facts", () => {
       backend: { type: "local", config: { path: "../../../.state/prod.kubernetes.tfstate" } },
       connection: { kubeconfig: "~/.kube/config", context: "kind-envapi" },
       images: [{ reference: "envapi:0.1.0", build: "app" }],
-      urls: ["https://api.prod.localhost/"],
+      urls: ["http://api.prod.localhost/"],
     });
   });
 
