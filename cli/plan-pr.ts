@@ -387,7 +387,9 @@ export function planPullRequest(options: PlanPrOptions, baseEnv: NodeJS.ProcessE
   fs.mkdirSync(plansDir, { recursive: true });
 
   run("scripts/toolchain.sh", ["all"], { env: baseEnv });
-  const env = environmentAfter("scripts/toolchain.sh", baseEnv);
+  // A review plans what a deploy does: protected stacks as synthesized for a deploy, never with the protection a
+  // destroy lifts (ALLOW_DESTROY would change the head's synth and not the base's, and read as a code change).
+  const env: NodeJS.ProcessEnv = { ...environmentAfter("scripts/toolchain.sh", baseEnv), ALLOW_DESTROY: "" };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "envapi-plan-pr-"));
   const base = baseWorktree(root, baseCommit, work, log);
   const failed: string[] = [];
