@@ -21,6 +21,9 @@ async function ensureBundle({ entryPoint, outfile, sources, plugins = [] }) {
   const built = fs.statSync(path.join(root, outfile), { throwIfNoEntry: false });
   if (built && !sources.some((source) => newestMtime(path.join(root, source)) > built.mtimeMs)) return false;
   const target = path.join(root, outfile);
+  // The bundle is dated a second before its sources were read: a source edited while esbuild read them (or within
+  // the file system's coarse clock of it) stays newer than the bundle, and the next run rebuilds.
+  const readFrom = new Date(Date.now() - 1000);
   const { outputFiles } = await require("esbuild").build({
     entryPoints: [path.join(root, entryPoint)],
     outfile: target,
@@ -38,6 +41,7 @@ async function ensureBundle({ entryPoint, outfile, sources, plugins = [] }) {
   const partial = `${target}.${process.pid}.partial`;
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(partial, outputFiles[0].contents);
+  fs.utimesSync(partial, readFrom, readFrom);
   fs.renameSync(partial, target);
   return true;
 }
