@@ -938,6 +938,7 @@ cmd_status() {
     printf 'coredns:     %s (%s)\n' "$COREDNS_VERSION" "$COREDNS_IMAGE"
     printf 'kube-router: %s (%s)\n' "$KUBE_ROUTER_VERSION" "$KUBE_ROUTER_DIR"
   fi
+  printf 'traffic:     %s (scripts/traffic-entry.sh)\n' "$("$ROOT/scripts/traffic-entry.sh" image)"
   if ! "$(kubectl_bin)" --kubeconfig "$KUBECONFIG_FILE" config get-contexts -o name 2>/dev/null | grep -qx "$CONTEXT"; then
     printf 'state:       down (no context %s)\n' "$CONTEXT"
     return 3
@@ -963,7 +964,8 @@ usage() {
   cat <<EOF
 Usage: scripts/cluster.sh <command>
 
-  up          create (or reuse) the cluster and write context $CONTEXT into $KUBECONFIG_FILE
+  up          create (or reuse) the cluster, write context $CONTEXT into $KUBECONFIG_FILE, and install the
+              traffic entry (Traefik, Gateway API CRDs, IngressClass/GatewayClass traefik; scripts/traffic-entry.sh)
   down        delete the cluster and its context (local: and everything its node left on the host)
   status      provider, versions, state, nodes; exits 3 when the cluster is not up
   env         print export lines (kubectl $KUBE_VERSION on PATH): eval "\$(scripts/cluster.sh env)"
@@ -980,6 +982,7 @@ Environment:
   CLUSTER_WAIT_SECONDS  bound of every wait (default 120)
   LOCAL_NODE_IP         the local node's address (default: that of the default route's interface)
   LOCAL_POD_CIDR        the local provider's pod network (default $POD_CIDR; services $SERVICE_CIDR)
+  HTTP_HOST_PORT        the host port of the traffic entry's HTTP entry point (default 80)
   KIND_NODE_IMAGE       node image for kind (default: kind's own)
   KWOK_LOG_LEVEL        kwokctl's log level (default WARN; INFO shows each step)
   TOOLCHAIN_CACHE       cache directory (default \$HOME/.cache/env-as-code; now $CACHE)
