@@ -254,6 +254,8 @@ const grayRelease = z
   .object({
     canaryWeight: percentage.default(0),
     canaryTag: checked(grammar.imageTag).optional(),
+    /** Pods of the canary track while its weight is between 0 and 100, under Gateway routing (at 100 it runs the service's replicas, at 0 none). */
+    canaryReplicas: positiveInt.default(1),
     /** The weights `npm run release` steps through, rising, ending at 100. */
     steps: z
       .array(wholeNumber(1, 100, "a whole percentage from 1 to 100"))
@@ -453,7 +455,19 @@ export const environmentSchema = z
     }),
     quota: z.object({ requests: resourceAmounts, limits: resourceAmounts, pods: positiveInt }).strict(),
     defaultContainerLimits: resources,
-    ingressController: z.object({ namespace: dns1123Label }).strict(),
+    ingressController: z
+      .object({
+        namespace: dns1123Label,
+        /**
+         * How outside traffic reaches HTTP services: `gateway` (an HTTPRoute on the Gateway below, whose weighted
+         * backends split a canary's traffic exactly) or `ingress` (an Ingress of the service's className, for a
+         * cluster with only an ingress controller; a canary's share then follows its share of the replicas).
+         */
+        routing: z.enum(["gateway", "ingress"]).default("gateway"),
+        /** The Gateway routes attach to (in the controller's namespace) and its listener. */
+        gateway: z.object({ name: subdomainName, listener: dns1123Label }).strict().default({ name: "envapi", listener: "web" }),
+      })
+      .strict(),
     egress: z.array(egressRule).default([]),
     target: z
       .object({

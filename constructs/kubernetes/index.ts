@@ -1,4 +1,5 @@
 export * from "./egress-rule";
+export * from "./http-route";
 export * from "./isolated-namespace";
 export * from "./probe";
 export * from "./web-service";
