@@ -70,10 +70,10 @@ describe("EnvironmentStack (kubernetes)", () => {
   });
 
   test.each([
-    [0, "0", [["api", 100]]],
+    [0, "1", [["api", 100]]],
     [5, "1", [["api", 95], ["api-canary", 5]]],
     [25, "1", [["api", 75], ["api-canary", 25]]],
-    [100, "2", [["api-canary", 100]]],
+    [100, "1", [["api-canary", 100]]],
   ])("gray release step %i%% in staging is the route's weights; the stable track and its autoscaler stay", (weight, canary, backends) => {
     // GIVEN staging (2 replicas under an autoscaler, canary tag 0.2.0) at a canary weight
     const json = synthStack(atWeight(spec("staging"), weight));

@@ -120,7 +120,7 @@ describe("settings validation", () => {
     // sizes
     ["ConfigMap over 1 MiB", { dev: api({ config: { BIG: "x".repeat(1024 * 1024) } }) }, "dev: services.api.config holds 1048656 bytes, more than a ConfigMap can (1048576 bytes"],
     ["pod quota below the worst case", { prod: { quota: { pods: 12 } } }, "prod: quota.pods 12 is below the 13 pods the services can run at once (api 13 (10 at the autoscaling maximum, plus 3 surge)): raise quota.pods or lower replicas"],
-    ["pod quota below a routed canary beside the stable track", { staging: { quota: { pods: 7 } } }, "staging: quota.pods 7 is below the 8 pods the services can run at once (api 8 (4 stable at the autoscaling maximum and up to 2 canary, plus surge)): raise quota.pods or lower replicas"],
+    ["pod quota below a routed canary beside the stable track", { staging: { quota: { pods: 6 } } }, "staging: quota.pods 6 is below the 7 pods the services can run at once (api 7 (4 stable at the autoscaling maximum and 1 canary, plus surge)): raise quota.pods or lower replicas"],
     ["TLS secret on a route", { dev: api({ ingress: { tlsSecretName: "api-tls" } }) }, 'dev: services.api.ingress.tlsSecretName "api-tls" is for ingressController.routing "ingress": under Gateway routing TLS is the Gateway listener\'s certificate'],
     ["unknown routing", { dev: { ingressController: { routing: "mesh" } } }, 'dev: ingressController.routing "mesh" is not one of'],
     // cdktf's token marker could smuggle a Terraform expression in

@@ -129,18 +129,18 @@ describe("WebService", () => {
     const routeOf = (json: Json) => all(json, "kubernetes_manifest")[0].manifest;
 
     test.each([
-      [0, 0, [100]],
+      [0, 1, [100]],
       [5, 1, [95, 5]],
       [25, 1, [75, 25]],
-      [100, 4, [100]],
-    ])("at %i%% the canary runs %i pods beside all 4 stable ones; the route's weights are %j", (weight, canary, weights) => {
+      [100, 1, [100]],
+    ])("at %i%% the canary runs %i pod beside all 4 stable ones; the route's weights are %j", (weight, canary, weights) => {
       // GIVEN 4 autoscaled replicas routed by an HTTPRoute, and a canary
       const json = synth({ replicas: 4, autoscaling, route, grayRelease: { canaryImage: "envapi:2.0.0", weight } });
       // THEN the stable track keeps its replicas and its autoscaler
       const byName = Object.fromEntries(deployments(json).map((d) => [d.metadata.name, d]));
       expect(byName.api.spec.replicas).toBe("4");
       expect(all(json, "kubernetes_horizontal_pod_autoscaler_v2")).toHaveLength(1);
-      // AND the canary Deployment is there at every weight, with its own replicas
+      // AND the canary Deployment runs its own replicas at every weight
       expect(byName["api-canary"].spec.replicas).toBe(String(canary));
       // AND the route attaches to the Gateway for the host and prefix, and names only tracks with a weight
       const manifest = routeOf(json);

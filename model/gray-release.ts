@@ -33,17 +33,13 @@ export function splitReplicas(replicas: number, weight: number): ReplicaSplit {
 /**
  * The tracks' replicas when a route splits the traffic by weight (Gateway API): the share no longer depends on
  * replica counts, so the stable track keeps all of its replicas at every weight (and its autoscaler), and the canary
- * runs `canaryReplicas` between 0 and 100, the service's replicas at 100 (it then carries all traffic), none at 0.
+ * runs `canaryReplicas` at every weight while its tag is set. No step then starts or stops a pod: a step changes
+ * the route alone, so none (100 back to 0 included) can send traffic to a track whose pods are not ready yet or
+ * are going away. At 100 the canary's replicas carry all the traffic.
  */
 export function routedReplicas(replicas: number, weight: number, canaryReplicas: number): ReplicaSplit {
   if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`replicas must be a positive integer, got ${replicas}`);
   if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new RangeError(`weight must be an integer in 0..100, got ${weight}`);
   if (!Number.isInteger(canaryReplicas) || canaryReplicas < 1) throw new RangeError(`canary replicas must be a positive integer, got ${canaryReplicas}`);
-  const canary = weight === 0 ? 0 : weight === 100 ? Math.max(replicas, canaryReplicas) : canaryReplicas;
-  return { stable: replicas, canary, requestedWeight: weight, effectiveWeight: weight };
-}
-
-/** The most canary pods a routed gray release runs at any weight (what the pod quota must hold). */
-export function mostRoutedCanaryReplicas(replicas: number, canaryReplicas: number): number {
-  return Math.max(replicas, canaryReplicas);
+  return { stable: replicas, canary: canaryReplicas, requestedWeight: weight, effectiveWeight: weight };
 }

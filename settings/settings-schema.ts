@@ -254,7 +254,7 @@ const grayRelease = z
   .object({
     canaryWeight: percentage.default(0),
     canaryTag: checked(grammar.imageTag).optional(),
-    /** Pods of the canary track while its weight is between 0 and 100, under Gateway routing (at 100 it runs the service's replicas, at 0 none). */
+    /** Pods of the canary track under Gateway routing, at every weight while canaryTag is set (at 100 they carry all the traffic). */
     canaryReplicas: positiveInt.default(1),
     /** The weights `npm run release` steps through, rising, ending at 100. */
     steps: z

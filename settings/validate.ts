@@ -2,7 +2,7 @@
 // and rules across environments. All problems are collected and reported together.
 import { z } from "zod";
 import { appEnvironment, misbehaves, misbehaviourEnvironment } from "../model/app-contract";
-import { mostRoutedCanaryReplicas, splitReplicas } from "../model/gray-release";
+import { splitReplicas } from "../model/gray-release";
 import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./settings-schema";
 import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
 
@@ -225,8 +225,8 @@ function configMapData(spec: Environment, service: Environment["services"][numbe
 /**
  * The most pods the environment's services can run at once must fit the pod quota: each service at its autoscaling
  * maximum (or its replicas), split with its canary, plus the rolling update's surge of 25% per Deployment. Under
- * Gateway routing the stable track keeps all its pods beside the canary's, and a release may take the canary to any
- * step, so a service with a canary tag counts its canary at its largest (the service's replicas, at 100%).
+ * Gateway routing the stable track keeps all its pods beside the canary's own (grayRelease.canaryReplicas), which
+ * run at every weight while a canary tag is set.
  */
 function podQuotaRule(spec: Environment): string[] {
   const surge = (replicas: number) => Math.ceil(replicas / 4);
@@ -235,9 +235,9 @@ function podQuotaRule(spec: Environment): string[] {
     const { canaryTag, canaryWeight } = service.grayRelease;
     const stableMost = service.autoscaling.enabled ? Math.max(service.replicas, service.autoscaling.maxReplicas) : service.replicas;
     if (routed && service.kind === "http" && service.ingress !== undefined && canaryTag !== undefined) {
-      const canary = mostRoutedCanaryReplicas(service.replicas, service.grayRelease.canaryReplicas);
+      const canary = service.grayRelease.canaryReplicas;
       const pods = stableMost + surge(stableMost) + canary + surge(canary);
-      return { pods, text: `${service.name} ${pods} (${stableMost} stable${service.autoscaling.enabled ? " at the autoscaling maximum" : ""} and up to ${canary} canary, plus surge)` };
+      return { pods, text: `${service.name} ${pods} (${stableMost} stable${service.autoscaling.enabled ? " at the autoscaling maximum" : ""} and ${canary} canary, plus surge)` };
     }
     if (canaryTag !== undefined && canaryWeight > 0) {
       const split = splitReplicas(service.replicas, canaryWeight);

@@ -75,7 +75,7 @@ export interface WebServiceGrayRelease {
   readonly canaryImage: string;
   /** Share of the traffic on the canary, 0..100: exact under a route, a share of replicas otherwise (see splitReplicas). */
   readonly weight: number;
-  /** The canary's pods between weight 0 and 100 under a route (see routedReplicas). @default 1 */
+  /** The canary's pods under a route, at every weight (see routedReplicas). @default 1 */
   readonly replicas?: number;
   /** The canary's own config over the workload's, as variables of its container (they win over the ConfigMap). @default {} */
   readonly config?: Readonly<Record<string, string>>;
@@ -430,10 +430,9 @@ export class Workload extends Construct {
         ? deployment("deployment", "stable", { image: props.image, env: misbehaviourEnvironment(props.misbehaviour) }, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
         : undefined;
     const release = props.grayRelease;
-    // Under a route the canary Deployment stays while a canary tag is set, at 0 replicas for weight 0: a step (back
-    // to 0 included) then only scales it, and nothing is destroyed until the release ends.
+    // Under a route the canary runs its own replicas at every weight, 0 included: a step changes the route alone.
     const canary =
-      release && (split.canary > 0 || routed)
+      release && split.canary > 0
         ? deployment("canary", "canary", { image: release.canaryImage, env: { ...(release.config ?? {}), ...misbehaviourEnvironment(release.misbehaviour) } }, split.canary, false)
         : undefined;
     return { stable, canary };
