@@ -172,7 +172,7 @@ describe("Kubernetes target, end to end", () => {
     timed("cdktf deploy dev prod (create)", () => cdktf(["deploy", "dev", "prod", "--auto-approve"], "deploy-dev-prod"));
     await checkEnvironment("dev");
     await checkEnvironment("prod");
-    expect(kc("get", "namespaces", "-l", "app.kubernetes.io/part-of=envapi").items.map((item: any) => item.metadata.name).sort()).toEqual(["envapi-dev", "envapi-prod", "envapi-staging"]);
+    expect(kc("get", "namespaces", "-l", "app.kubernetes.io/part-of=envapi").items.map((item: any) => item.metadata.name).sort()).toEqual(["envapi-dev", "envapi-prod", "envapi-staging", "traefik"]); // and the cluster step's traffic entry
     for (const name of ["dev", "staging", "prod"]) {
       // every object of the environment's state lives in its own namespace
       const state = JSON.parse(mustRun(env.TERRAFORM_BINARY_NAME || "terraform", [`-chdir=${path.join(out, "stacks", name)}`, "show", "-json"], { env }));
@@ -218,7 +218,7 @@ describe("Kubernetes target, end to end", () => {
     expect(summary.resources.filter((resource) => resource.kind !== "update").map((resource) => `${resource.kind} ${resource.address}`)).toEqual([]);
     const resources = planned.planned_values.root_module.resources ?? [];
     const deployments = resources.filter((resource) => resource.type === "kubernetes_deployment_v1").map((resource) => `${resource.values.metadata[0].name}=${resource.values.spec[0].replicas}`).sort();
-    expect(deployments).toEqual(["api=2", `api-canary=${canary}`]);
+    expect(deployments).toEqual([`api-canary=${canary}`, "api=2"]);
     expect(resources.some((resource) => resource.type === "kubernetes_horizontal_pod_autoscaler_v2")).toBe(true);
     timed(`apply gray release ${weight}% (staging)`, () => apply("staging"));
     await rollout("envapi-staging", "api", 2);
