@@ -1,7 +1,7 @@
 // Renders a validated environment spec as Kubernetes constructs.
 import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
-import { EgressRule, IsolatedNamespace, Probe, Protocol, WebService, WebServiceProps, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
+import { EgressRule, IsolatedNamespace, Probe, Protocol, ScraperAccess, WebService, WebServiceProps, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
 import { EgressSettings, Environment, HttpServiceSettings, ProbeSettings, ServiceSettings } from "../settings";
 import { ServiceSecrets } from "./secret-variables";
 
@@ -77,6 +77,10 @@ export class KubernetesEnvironment extends Construct {
           ? new WebService(this, service.name, { ...workload, port: service.port, ...traffic(spec, service.ingress) })
           : new Worker(this, service.name, { ...workload, probes: workload.probes as WorkerProps["probes"] });
       addSidecars(built, service);
+      if (service.kind === "http" && spec.metricsScraper !== undefined) {
+        const source = spec.metricsScraper.cidr !== undefined ? { cidr: spec.metricsScraper.cidr } : { namespace: spec.metricsScraper.namespace as string };
+        new ScraperAccess(built, "scraper-access", { namespace: this.namespace, name: service.name, podSelector: { "app.kubernetes.io/name": service.name }, port: service.port, source, preventDestroy: props.preventDestroy });
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ export * from "./egress-rule";
 export * from "./http-route";
 export * from "./isolated-namespace";
 export * from "./probe";
+export * from "./scraper-access";
 export * from "./web-service";
 export * from "./worker";
 export * from "./workload";
