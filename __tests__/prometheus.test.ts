@@ -32,13 +32,13 @@ describe("the release's private Prometheus", () => {
       "process_start_time_seconds 1700000000.5",
     ].join("\n");
     const at = 1700000100;
-    const result = [
-      { metric: { __name__: "http_requests_total", path: "/version", method: "GET", code: "200", track: "canary", replica: "c" }, value: [at, "90"] as [number, string] },
-      { metric: { __name__: "http_requests_total", path: "/version", method: "GET", code: "500", track: "canary", replica: "c" }, value: [at, "10"] as [number, string] },
-      { metric: { __name__: "http_requests_total", path: "/readyz", method: "GET", code: "200", track: "canary", replica: "c" }, value: [at, "999"] as [number, string] },
-      { metric: { __name__: "http_request_duration_seconds_bucket", path: "/version", le: "0.005", track: "canary", replica: "c" }, value: [at, "95"] as [number, string] },
-      { metric: { __name__: "http_request_duration_seconds_bucket", path: "/version", le: "+Inf", track: "canary", replica: "c" }, value: [at, "100"] as [number, string] },
-      { metric: { __name__: "process_start_time_seconds", track: "canary", replica: "c" }, value: [at, "1700000000.5"] as [number, string] },
+    const result: Array<{ metric: Record<string, string>; value: [number, string] }> = [
+      { metric: { __name__: "http_requests_total", path: "/version", method: "GET", code: "200", track: "canary", replica: "c" }, value: [at, "90"] },
+      { metric: { __name__: "http_requests_total", path: "/version", method: "GET", code: "500", track: "canary", replica: "c" }, value: [at, "10"] },
+      { metric: { __name__: "http_requests_total", path: "/readyz", method: "GET", code: "200", track: "canary", replica: "c" }, value: [at, "999"] },
+      { metric: { __name__: "http_request_duration_seconds_bucket", path: "/version", le: "0.005", track: "canary", replica: "c" }, value: [at, "95"] },
+      { metric: { __name__: "http_request_duration_seconds_bucket", path: "/version", le: "+Inf", track: "canary", replica: "c" }, value: [at, "100"] },
+      { metric: { __name__: "process_start_time_seconds", track: "canary", replica: "c" }, value: [at, "1700000000.5"] },
     ];
     // THEN both read the same counters: ordinary requests only, 5xx failed, the histogram, the start time
     expect(sampleOfSeries(seriesOf(result))).toEqual(parseMetrics(text));

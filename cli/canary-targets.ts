@@ -18,6 +18,8 @@ import { capture, CommandError, run } from "./_processes";
 export interface CanaryTargets {
   /** The replicas' names (containers or pods). */
   readonly names: readonly string[];
+  /** Where their metrics are read, for the log. */
+  readonly source: string;
   /** One scrape of every replica, summed. */
   sample(): Promise<Sample>;
   /** Ends what was opened to reach them. */
@@ -96,7 +98,7 @@ async function kubernetesCanary(spec: Environment, service: HttpServiceSettings,
     for (const forward of forwards) forward.stop();
     throw error;
   }
-  return { names, sample: sampleOf(forwards.map((forward) => forward.address)), close: () => forwards.forEach((forward) => forward.stop()) };
+  return { names, source: "their own /metrics through kubectl port-forward", sample: sampleOf(forwards.map((forward) => forward.address)), close: () => forwards.forEach((forward) => forward.stop()) };
 }
 
 function freePort(): Promise<number> {
@@ -117,7 +119,7 @@ async function throughPrometheus(replicas: readonly ScrapeTarget[], env: NodeJS.
   try {
     const names = replicas.filter((replica) => replica.track === "canary").map((replica) => replica.replica);
     await server.waitScraped(names);
-    return { names, sample: () => server.canarySample(), close: () => server.stop() };
+    return { names, source: `Prometheus at ${server.url} (scraping ${replicas.map((replica) => `${replica.replica} ${replica.address}`).join(", ")})`, sample: () => server.canarySample(), close: () => server.stop() };
   } catch (error) {
     server.stop();
     throw error;
@@ -131,5 +133,5 @@ export async function canaryTargets(spec: Environment, service: HttpServiceSetti
   }
   if (platform === "kubernetes") return kubernetesCanary(spec, service, env);
   const names = dockerReplicas(spec, service).filter((replica) => replica.track === "canary");
-  return { names: names.map((replica) => replica.replica), sample: sampleOf(names.map((replica) => replica.address)), close: () => undefined };
+  return { names: names.map((replica) => replica.replica), source: "their own /metrics", sample: sampleOf(names.map((replica) => replica.address)), close: () => undefined };
 }

@@ -113,7 +113,7 @@ async function analyse(spec: Environment, service: HttpServiceSettings, threshol
 async function watch(spec: Environment, targets: CanaryTargets, thresholds: Thresholds, context: ReleaseContext): Promise<Verdict> {
   if (targets.names.length === 0) return { passed: false, text: "no canary replica is running and ready" };
   const start = await targets.sample();
-  context.log(`${spec.name}: judging ${targets.names.join(", ")} for ${thresholds.windowSeconds} s (success at least ${thresholds.minSuccessPercent}%, p95 at most ${thresholds.maxP95Milliseconds} ms, at least ${thresholds.minRequests} requests)`);
+  context.log(`${spec.name}: judging ${targets.names.join(", ")} from ${targets.source} for ${thresholds.windowSeconds} s (success at least ${thresholds.minSuccessPercent}%, p95 at most ${thresholds.maxP95Milliseconds} ms, at least ${thresholds.minRequests} requests)`);
   const ends = Date.now() + thresholds.windowSeconds * 1000;
   for (;;) {
     await sleep(Math.max(0, Math.min(SCRAPE_INTERVAL_MS, ends - Date.now())));

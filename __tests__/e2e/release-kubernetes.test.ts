@@ -46,6 +46,8 @@ let clusterStarted = false;
 const STABLE = "1.0.0";
 const CANARY = "2.0.0";
 const HOST = "api.release-k8s.localhost";
+/** The bad canary judged from Prometheus: a tag of its own, so the test runs after any of the others, or alone. */
+const PROMETHEUS_CANARY = "3.0.0";
 
 const envapi = (args: string[], log: string, timeoutSeconds = 900) => mustRun("node", ["scripts/cli.js", ...args], { env, logFile: path.join(logs, `${log}.log`), timeoutSeconds });
 
@@ -156,6 +158,23 @@ async function canaryShare(count: number): Promise<{ share: number; failed: numb
   return { share: (100 * canary) / count, failed };
 }
 
+/** kubectl on the test's cluster; `-o json` output parsed. */
+function kc(...args: string[]): any {
+  return JSON.parse(mustRun("kubectl", ["--context", env.CLUSTER_CONTEXT as string, "--request-timeout=20s", ...args, "-o", "json"], { env, timeoutSeconds: 60 }));
+}
+
+/** A GET of http://<address>/metrics from this host (no proxy, no tunnel), within 3 s: its status, or 0 and the error. */
+function metricsFromHost(address: string): Promise<{ status: number; error?: string }> {
+  return new Promise((resolve) => {
+    const request = http.get(`http://${address}/metrics`, { agent: false, timeout: 3000 }, (response) => {
+      response.resume();
+      response.on("end", () => resolve({ status: response.statusCode ?? 0 }));
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
+    request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, error: error.code ?? error.message }));
+  });
+}
+
 /** Failures the stable track (or Traefik) served: anything but a 200 and the canary's own misbehaviour. */
 const notOnPurpose = (answers: readonly Answer[]) => answers.filter((answer) => answer.status !== 200 && !answer.onPurpose);
 
@@ -194,7 +213,7 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
 
   afterAll(() => {
     if (settingsDir !== "") sh("node", ["scripts/cli.js", "destroy", "staging"], { env, logFile: path.join(logs, "destroy.log"), timeoutSeconds: 300 });
-    for (const tag of [STABLE, CANARY]) docker("rmi", `${repository}:${tag}`);
+    for (const tag of [STABLE, CANARY, PROMETHEUS_CANARY]) docker("rmi", `${repository}:${tag}`);
     if (clusterStarted && process.env.E2E_KEEP_CLUSTER !== "1") sh("scripts/cluster.sh", ["down"], { env, logFile: path.join(logs, "cluster-down.log") });
     fs.rmSync(path.join(work, "state"), { recursive: true, force: true });
     fs.rmSync(path.join(work, "plans"), { recursive: true, force: true });
@@ -337,5 +356,45 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     timings.push(`background requests, killed and resumed release`.padEnd(48) + ` ${answers.length}, failed ${answers.filter((answer) => answer.status !== 200).length}`);
     expect(notOnPurpose(answers)).toEqual([]);
     expect(plan("after-resume").status).toBe("no-changes");
+  });
+
+  test("a bad canary judged from a real Prometheus (Debian's), scraping both tracks' pods through a NetworkPolicy of their own, is rolled back", async () => {
+    // GIVEN this host's address towards the pods (what the pods see a scraper on the host come from)
+    const stableTag = api().image.tag;
+    const pods = kc("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=api,track=stable").items as Array<{ status: { podIP: string } }>;
+    const podAddress = `${pods[0].status.podIP}:8080`;
+    const source = /\bsrc (\S+)/.exec(mustRun("ip", ["-4", "route", "get", pods[0].status.podIP]))?.[1];
+    expect(source).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const before = await metricsFromHost(podAddress);
+    timings.push(`/metrics of a pod from the host, no scraper policy`.padEnd(48) + ` ${before.status === 200 ? "answered 200" : `refused (${before.error ?? before.status})`}`);
+    // AND a canary of a new tag answering half its requests with 500, judged from Prometheus, the scraper admitted
+    patchSettings(settingsDir, {
+      staging: {
+        metricsScraper: { cidr: `${source}/32` },
+        services: [{ name: "api", grayRelease: { canaryTag: PROMETHEUS_CANARY, canaryWeight: 0, steps: [25, 100], canaryMisbehave: { errorPercent: 50 }, analysis: { source: "prometheus" } } }],
+      },
+    });
+    const background = traffic(300);
+    // WHEN released
+    const { status, output } = await envapiAsync(["release", "staging"], "release-bad-prometheus", 600);
+    const answers = await background.stop();
+    // THEN Prometheus judged it, at the first step, naming the check and the measured values
+    expect(status).toBe(1);
+    expect(output).toMatch(/judging api-canary-\S+ from Prometheus at http:\/\/127\.0\.0\.1:\d+ \(scraping /);
+    expect(output).toMatch(new RegExp(`release of api ${PROMETHEUS_CANARY.replace(/\./g, "\\.")} rolled back at 25%: success rate \\d+\\.\\d% is below 99%`));
+    const record = history().at(-1) as ReleaseRecord;
+    expect(record.status).toBe("rolled-back");
+    timings.push(`bad canary from Prometheus: verdict after`.padEnd(48) + ` ${record.steps["25% analysis"]} s (window ${WINDOW_SECONDS} s, Prometheus' start included)`);
+    for (const [step, seconds] of Object.entries(record.steps)) timings.push(`bad release (Prometheus) step ${step}`.padEnd(48) + ` ${seconds} s`);
+    expect(record.steps["25% analysis"]).toBeLessThanOrEqual(WINDOW_SECONDS + 1);
+    // AND the scraper's policy admits that address to the HTTP port only; the stable track served no failure
+    const policy = kc("-n", namespace, "get", "networkpolicy", "allow-metrics-scraper-api");
+    expect(policy.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: `${source}/32` } }], ports: [{ port: 8080, protocol: "TCP" }] }]);
+    expect(answers.filter((answer) => answer.onPurpose).length).toBeGreaterThan(0);
+    expect(notOnPurpose(answers)).toEqual([]);
+    expect(api().grayRelease.canaryWeight).toBe(0);
+    const after = await Promise.all(Array.from({ length: 20 }, () => version()));
+    expect(after.map((answer) => answer.version)).toEqual(Array(20).fill(stableTag));
+    expect(plan("after-prometheus").status).toBe("no-changes");
   });
 });
