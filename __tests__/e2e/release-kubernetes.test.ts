@@ -175,6 +175,24 @@ function metricsFromHost(address: string): Promise<{ status: number; error?: str
   });
 }
 
+/** Traefik's provider applies a new configuration at most every 2 s (providers.providersThrottleDuration, default). */
+const TRAEFIK_THROTTLE_MS = 2000;
+
+/**
+ * Waits until Traefik has taken the route's current generation (its status names it, Accepted) and then its
+ * provider throttle: from then on the answers follow the new weights. Returns the seconds it took.
+ */
+async function routeTaken(): Promise<number> {
+  const started = Date.now();
+  await waitFor("Traefik to accept the HTTPRoute's current generation", () => {
+    const route = kc("-n", namespace, "get", "httproute", "api");
+    const conditions = (route.status?.parents ?? []).flatMap((parent: { conditions?: Array<{ type: string; status: string; observedGeneration?: number }> }) => parent.conditions ?? []);
+    return conditions.some((condition: { type: string; status: string; observedGeneration?: number }) => condition.type === "Accepted" && condition.status === "True" && condition.observedGeneration === route.metadata.generation);
+  }, { timeoutSeconds: 30, intervalSeconds: 0.2 });
+  await sleep(TRAEFIK_THROTTLE_MS);
+  return (Date.now() - started) / 1000;
+}
+
 /** Failures the stable track (or Traefik) served: anything but a 200 and the canary's own misbehaviour. */
 const notOnPurpose = (answers: readonly Answer[]) => answers.filter((answer) => answer.status !== 200 && !answer.onPurpose);
 
@@ -229,6 +247,7 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     for (const weight of [5, 25, 100, 0]) {
       patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryWeight: weight } }] } });
       timed(`deploy weight ${weight}%`, () => envapi(["deploy", "staging"], `deploy-${weight}`));
+      timings.push(`route taken by Traefik after deploy (${weight}%)`.padEnd(48) + ` ${(await routeTaken()).toFixed(1)} s (throttle ${TRAEFIK_THROTTLE_MS / 1000} s included)`);
       await background.pause();
       const started = Date.now();
       shares.push({ weight, ...(await canaryShare(SHARE_REQUESTS)) });
@@ -262,6 +281,7 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     for (const [index, step] of (steps ?? [5, 25, 100]).entries()) {
       await waitFor(`the analysis window of step ${step}%`, () => exit !== undefined || (fs.readFileSync(log, "utf8").match(/judging /g) ?? []).length > index, { timeoutSeconds: 600, intervalSeconds: 0.5 });
       if (exit !== undefined) break;
+      await routeTaken();
       await background.pause();
       shares.push({ step, ...(await canaryShare(SHARE_REQUESTS)) });
       background.resume();
