@@ -162,6 +162,14 @@ describe("WebService", () => {
       expect(all(synth({ route }), "kubernetes_service_v1").map((service) => service.metadata.name)).toEqual(["api"]);
     });
 
+    test("the canary track is marked create_before_destroy, so Terraform destroys it only after the route left it", () => {
+      // (measured on kwok: without it the promotion's apply destroyed the canary before updating the route)
+      const json = synth({ route, grayRelease: { canaryImage: "envapi:2.0.0", weight: 100 } });
+      const canaryObjects = [...deployments(json), ...all(json, "kubernetes_service_v1")].filter((object) => object.metadata.name === "api-canary");
+      expect(canaryObjects.map((object) => object.lifecycle?.create_before_destroy)).toEqual([true, true]);
+      expect(deployments(json).find((deployment) => deployment.metadata.name === "api").lifecycle?.create_before_destroy).toBeUndefined();
+    });
+
     test("a route and an Ingress at once are refused", () => {
       expect(() => synth({ route, ingress: { host: "api.example.test" } })).toThrow("api: route and ingress both set");
     });

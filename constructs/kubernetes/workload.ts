@@ -270,6 +270,10 @@ export class Workload extends Construct {
       if (props.http.route) {
         if (canary) this.canaryService = this.httpService("canary-service", `${this.objectName}-canary`, "canary");
         this.route = this.httpRoute(props.http.route, weight);
+        // When the release ends the canary track is removed while the route leaves it: Terraform destroys a removed
+        // resource before it updates what depended on it, unless the state marks it create_before_destroy (then
+        // after), so without this the route would send traffic to a track already gone.
+        for (const track of [canary, this.canaryService]) track?.addOverride("lifecycle.create_before_destroy", true);
       }
     }
     this.autoscaler(split, stable, routed);
