@@ -105,6 +105,16 @@ describe("misbehaviour", () => {
     expect(JSON.stringify(resourcesOfType(json, "kubernetes_config_map_v1"))).not.toContain("MISBEHAVE_");
   });
 
+  test("Kubernetes: Terraform does not wait for the rollout of a track that fails a probe on purpose, and waits for the others", () => {
+    // GIVEN a stable track failing liveness and a canary failing only a share of requests
+    const json = synthStack(specWith({ misbehave: { failLiveness: true }, ...badCanary }, "kubernetes"), { platform: "kubernetes" });
+    const waits = new Map(Object.values(resourcesOfType(json, "kubernetes_deployment_v1")).map((deployment: any) => [deployment.metadata.name, deployment.wait_for_rollout]));
+    // THEN the stable rollout would never finish (maxUnavailable 0 keeps the old pods): it is not waited for
+    expect(waits.get("api")).toBe(false);
+    // AND the canary's is, as Kubernetes' own default
+    expect(waits.get("api-canary")).toBeUndefined();
+  });
+
   test("a canary at weight 0 renders no canary variables", () => {
     const json = synthStack(specWith({ grayRelease: { canaryWeight: 0, canaryMisbehave: { errorPercent: 50 } } }, "docker"), { platform: "docker" });
     expect(JSON.stringify(json)).not.toContain("MISBEHAVE_");

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,7 @@ type Server struct {
 	logger   *slog.Logger
 	build    BuildInfo
 	started  time.Time
+	instance string // the host name: the pod's name on Kubernetes, the container's on Docker
 	metrics  *Metrics
 	ready    atomic.Bool // set once the listener is up
 	draining atomic.Bool // set on SIGTERM/SIGINT
@@ -76,6 +78,9 @@ var routes = map[string]bool{
 
 func NewServer(cfg *Config, logger *slog.Logger, build BuildInfo, started time.Time) *Server {
 	s := &Server{cfg: cfg, logger: logger, build: build, started: started}
+	if name, err := os.Hostname(); err == nil {
+		s.instance = name
+	}
 	s.metrics = NewMetrics(started, build, s.IsReady)
 
 	mux := http.NewServeMux()
@@ -106,6 +111,7 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 		"environment": s.cfg.Env,
 		"service":     appName,
 		"version":     s.build.Version,
+		"instance":    s.instance,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -17,6 +18,10 @@ func TestRoot(t *testing.T) {
 	m := decodeJSON(t, rec)
 	if m["environment"] != "staging" || m["message"] != "Howdy" || m["version"] != "1.2.3" {
 		t.Fatalf("body = %v", m)
+	}
+	// Which instance answered: what tells pods and containers of one service apart.
+	if host, _ := os.Hostname(); m["instance"] != host {
+		t.Fatalf("instance = %v, want the host name %q", m["instance"], host)
 	}
 }
 

@@ -46,6 +46,11 @@ export function misbehaves(misbehaviour: Misbehaviour | undefined): boolean {
   return (misbehaviour.failReadiness ?? false) || (misbehaviour.failLiveness ?? false) || (misbehaviour.errorPercent ?? 0) > 0 || (misbehaviour.slowPercent ?? 0) > 0;
 }
 
+/** Whether `misbehaviour` fails the readiness or the liveness probe. */
+export function failsAProbe(misbehaviour: Misbehaviour | undefined): boolean {
+  return (misbehaviour?.failReadiness ?? false) || (misbehaviour?.failLiveness ?? false);
+}
+
 /** The variables that switch `misbehaviour` on: none when nothing is on, so a well-behaved track renders as before. */
 export function misbehaviourEnvironment(misbehaviour: Misbehaviour | undefined): Record<string, string> {
   if (misbehaviour === undefined || !misbehaves(misbehaviour)) return {};

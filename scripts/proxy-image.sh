@@ -13,10 +13,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODULE_DIR="$ROOT/tools/caddy"
 CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}"
 REPOSITORY="${PROXY_IMAGE_REPOSITORY:-envapi-proxy}"
-STAMP_LABEL="env-as-code.stamp"
 
 log() { printf '[proxy-image] %s\n' "$*" >&2; }
+warn() { printf '[proxy-image] WARNING: %s\n' "$*" >&2; }
 die() { printf '[proxy-image] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/_lib.sh
+. "$ROOT/scripts/_lib.sh"
 
 caddy_version() {
   awk '$1 == "github.com/caddyserver/caddy/v2" && $2 ~ /^v/ { sub(/^v/, "", $2); print $2; exit }' "$MODULE_DIR/go.mod"
@@ -27,8 +29,6 @@ VERSION="$(caddy_version)"
 IMAGE="$REPOSITORY:caddy-$VERSION"
 OUT_DIR="$CACHE/caddy-$VERSION"
 BIN="$OUT_DIR/caddy"
-ROOTFS=""
-trap '[ -z "$ROOTFS" ] || rm -rf "$ROOTFS"' EXIT
 
 # Fingerprints of what the binary is made of, and of the binary plus how this script packs it.
 binary_stamp() {
@@ -60,35 +60,19 @@ build_binary() {
 build_image() {
   local want="$1"
   timeout 10 docker info >/dev/null 2>&1 || die "the docker engine does not answer (run: scripts/toolchain.sh docker-up)"
-  if [ "$(docker image inspect --format "{{ index .Config.Labels \"$STAMP_LABEL\" }}" "$IMAGE" 2>/dev/null)" = "$want" ]; then
+  if image_has_stamp "$IMAGE" "$want"; then
     log "image $IMAGE is current"
     return
   fi
-  local rootfs
-  rootfs="$(mktemp -d "${TMPDIR:-/tmp}/proxy-rootfs.XXXXXX")"
-  ROOTFS="$rootfs"
-  mkdir -p "$rootfs/usr/bin" "$rootfs/etc/caddy" "$rootfs/tmp"
-  chmod 1777 "$rootfs/tmp"
-  cp "$BIN" "$rootfs/usr/bin/caddy"
-  printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n' >"$rootfs/etc/passwd"
-  printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
-  local previous
-  previous="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-  log "importing $IMAGE (FROM scratch: the caddy binary, /etc/caddy, /tmp)"
-  # `docker import` needs no builder and no base image: the tarball is the whole filesystem.
-  tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . \
-    | docker import \
-        --change 'USER 65532:65532' \
-        --change 'ENV XDG_CONFIG_HOME=/tmp/config XDG_DATA_HOME=/tmp/data HOME=/tmp' \
-        --change 'EXPOSE 8080' \
-        --change 'CMD ["/usr/bin/caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]' \
-        --change "LABEL org.opencontainers.image.title=envapi-proxy org.opencontainers.image.version=$VERSION $STAMP_LABEL=$want" \
-        --message "Caddy $VERSION built from its Go module by scripts/proxy-image.sh" \
-        - "$IMAGE" >/dev/null
+  scratch_image "$IMAGE" "$BIN" /usr/bin/caddy "$want" "Caddy $VERSION built from its Go module by scripts/proxy-image.sh" /etc/caddy \
+    'USER 65532:65532' \
+    'ENV XDG_CONFIG_HOME=/tmp/config XDG_DATA_HOME=/tmp/data HOME=/tmp' \
+    'EXPOSE 8080' \
+    'CMD ["/usr/bin/caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]' \
+    "LABEL org.opencontainers.image.title=envapi-proxy org.opencontainers.image.version=$VERSION" \
+    || die "could not import $IMAGE"
   docker run --rm --read-only --user 65532:65532 --network none "$IMAGE" /usr/bin/caddy version >&2 \
     || die "$IMAGE does not run 'caddy version'"
-  # The image it replaces is left without a name: remove it unless a container still uses it.
-  [ -z "$previous" ] || docker rmi "$previous" >/dev/null 2>&1 || true
 }
 
 main() {

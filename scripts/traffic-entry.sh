@@ -18,11 +18,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODULE_DIR="$ROOT/tools/traefik"
 CACHE="${TOOLCHAIN_CACHE:-$HOME/.cache/env-as-code}"
 REPOSITORY="${TRAEFIK_IMAGE_REPOSITORY:-envapi-traefik}"
-STAMP_LABEL="env-as-code.stamp"
 MODULE=github.com/traefik/traefik/v3
 
 log() { printf '[traffic-entry] %s\n' "$*" >&2; }
+warn() { printf '[traffic-entry] WARNING: %s\n' "$*" >&2; }
 die() { printf '[traffic-entry] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/_lib.sh
+. "$ROOT/scripts/_lib.sh"
 
 go_env() {
   export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" GOWORK=off
@@ -72,32 +74,20 @@ build_binary() {
 }
 
 build_image() {
-  local want previous rootfs
+  local want
   want="$({ printf '%s\n' "$1"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -d' ' -f1)"
   timeout 10 docker info >/dev/null 2>&1 || die "the docker engine does not answer (run: scripts/toolchain.sh docker-up)"
-  if [ "$(docker image inspect --format "{{ index .Config.Labels \"$STAMP_LABEL\" }}" "$IMAGE" 2>/dev/null)" = "$want" ]; then
+  if image_has_stamp "$IMAGE" "$want"; then
     log "image $IMAGE is current"
     return
   fi
-  rootfs="$(mktemp -d "${TMPDIR:-/tmp}/traefik-rootfs.XXXXXX")"
-  TEMP="$rootfs"
-  mkdir -p "$rootfs/usr/bin" "$rootfs/etc" "$rootfs/tmp"
-  chmod 1777 "$rootfs/tmp"
-  cp "$BIN" "$rootfs/usr/bin/traefik"
-  printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n' >"$rootfs/etc/passwd"
-  printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
-  previous="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-  log "importing $IMAGE (FROM scratch: the traefik binary, /tmp)"
-  tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . \
-    | docker import \
-        --change 'USER 65532:65532' \
-        --change 'EXPOSE 8000 9000' \
-        --change 'ENTRYPOINT ["/usr/bin/traefik"]' \
-        --change "LABEL org.opencontainers.image.title=envapi-traefik org.opencontainers.image.version=$VERSION $STAMP_LABEL=$want" \
-        --message "Traefik $VERSION built from its Go module by scripts/traffic-entry.sh" \
-        - "$IMAGE" >/dev/null
+  scratch_image "$IMAGE" "$BIN" /usr/bin/traefik "$want" "Traefik $VERSION built from its Go module by scripts/traffic-entry.sh" "" \
+    'USER 65532:65532' \
+    'EXPOSE 8000 9000' \
+    'ENTRYPOINT ["/usr/bin/traefik"]' \
+    "LABEL org.opencontainers.image.title=envapi-traefik org.opencontainers.image.version=$VERSION" \
+    || die "could not import $IMAGE"
   docker run --rm --read-only --user 65532:65532 --network none "$IMAGE" version >&2 || die "$IMAGE does not run 'traefik version'"
-  [ -z "$previous" ] || docker rmi "$previous" >/dev/null 2>&1 || true
 }
 
 install() {

@@ -72,10 +72,10 @@ function urlsOf(spec: Environment, platform: Platform): string[] {
   const port = platform === "docker" ? `:${spec.target.docker.ingressPort}` : "";
   return spec.services.flatMap((service) => {
     if (service.kind !== "http" || service.ingress === undefined) return [];
-    const { host, path: prefix, tlsSecretName } = service.ingress;
-    // TLS is the cluster's (a Secret the settings name); the Docker proxy serves plain HTTP.
-    const scheme = platform === "kubernetes" && tlsSecretName !== undefined ? "https" : "http";
-    return [`${scheme}://${host}${scheme === "https" ? "" : port}${prefix}`];
+    // Plain HTTP: the traffic entry's `web` entry point serves every route, TLS ones too (their certificate is the
+    // cluster's: a Secret the settings name); the Docker proxy serves plain HTTP.
+    const { host, path: prefix } = service.ingress;
+    return [`http://${host}${port}${prefix}`];
   });
 }
 

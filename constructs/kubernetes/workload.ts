@@ -11,7 +11,7 @@ import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
-import { Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
+import { failsAProbe, Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
 import { ReplicaSplit, routedReplicas, splitReplicas } from "../../model/gray-release";
 import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, DEFAULT_TRAFFIC_ENTRY, HttpProbeDefaults } from "../../model/service-defaults";
@@ -387,7 +387,7 @@ export class Workload extends Construct {
     const scrape: Record<string, string> = props.http
       ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(props.http.port), "prometheus.io/path": "/metrics" }
       : {};
-    const deployment = (deploymentId: string, track: "stable" | "canary", own: Track, replicas: number, ignoreReplicas: boolean) => {
+    const deployment = (deploymentId: string, track: "stable" | "canary", own: Track, replicas: number, ignoreReplicas: boolean, misbehaviour: Misbehaviour | undefined) => {
       const created = new DeploymentV1(this, deploymentId, {
         metadata: {
           name: track === "stable" ? this.objectName : `${this.objectName}-canary`,
@@ -419,6 +419,9 @@ export class Workload extends Construct {
             },
           },
         },
+        // A track that fails a probe on purpose never finishes its rollout (maxUnavailable 0 keeps its old pods
+        // serving): Terraform does not wait for it, so the apply ends and the probe's effect can be watched.
+        waitForRollout: failsAProbe(misbehaviour) ? false : undefined,
         // Under autoscaling the HPA owns the replica count after creation.
         lifecycle: ignoreReplicas ? { ignoreChanges: ["spec[0].replicas"] } : undefined,
       });
@@ -431,13 +434,13 @@ export class Workload extends Construct {
     // leave the service without pods. Created anew, the Deployment starts with its full count.
     const stable =
       split.stable > 0
-        ? deployment("deployment", "stable", { image: props.image, env: misbehaviourEnvironment(props.misbehaviour) }, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled)
+        ? deployment("deployment", "stable", { image: props.image, env: misbehaviourEnvironment(props.misbehaviour) }, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled, props.misbehaviour)
         : undefined;
     const release = props.grayRelease;
     // Under a route the canary runs its own replicas at every weight, 0 included: a step changes the route alone.
     const canary =
       release && split.canary > 0
-        ? deployment("canary", "canary", { image: release.canaryImage, env: { ...(release.config ?? {}), ...misbehaviourEnvironment(release.misbehaviour) } }, split.canary, false)
+        ? deployment("canary", "canary", { image: release.canaryImage, env: { ...(release.config ?? {}), ...misbehaviourEnvironment(release.misbehaviour) } }, split.canary, false, release.misbehaviour)
         : undefined;
     return { stable, canary };
   }
