@@ -4,6 +4,7 @@
 // setting change, staging's gray release stepped, live objects drifted by hand, and destroy (prod only with
 // ALLOW_DESTROY=prod). What needs containers to run is kubernetes-real-node.test.ts's.
 //   E2E_REUSE_CLUSTER=1  reuse a running cluster (default: a fresh one)   E2E_KEEP_CLUSTER=1  leave it running
+//   E2E_KWOK_CLUSTER=<name>  the kwok cluster's name and ~/.kube/<name>.config (default envapi-kwok)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
