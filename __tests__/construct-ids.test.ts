@@ -11,10 +11,11 @@ describe("construct ids (Terraform addresses)", () => {
   test("Kubernetes: staging's addresses are unchanged", () => {
     expect(addresses("kubernetes")).toEqual([
       "kubernetes_config_map_v1.kubernetes-environment_api_config_D58F8273",
+      "kubernetes_deployment_v1.kubernetes-environment_api_canary_45BFE7EB",
       "kubernetes_deployment_v1.kubernetes-environment_api_deployment_487B27D3",
       "kubernetes_horizontal_pod_autoscaler_v2.kubernetes-environment_api_autoscaler_37587C4A",
-      "kubernetes_ingress_v1.kubernetes-environment_api_ingress_150B60BB",
       "kubernetes_limit_range_v1.kubernetes-environment_namespace_limits_C18B4462",
+      "kubernetes_manifest.kubernetes-environment_api_route_manifest_EA1BE552",
       "kubernetes_namespace_v1.kubernetes-environment_namespace_6CEFBAB8",
       "kubernetes_network_policy_v1.kubernetes-environment_namespace_network-policies_allow-dns_550ACB0F",
       "kubernetes_network_policy_v1.kubernetes-environment_namespace_network-policies_allow-ingress-controller-egress_134060B7",
@@ -26,8 +27,16 @@ describe("construct ids (Terraform addresses)", () => {
       "kubernetes_pod_disruption_budget_v1.kubernetes-environment_api_disruption-budget_584204B7",
       "kubernetes_resource_quota_v1.kubernetes-environment_namespace_quota_55C998DE",
       "kubernetes_secret_v1.kubernetes-environment_api_secret_EEAF12A6",
+      "kubernetes_service_v1.kubernetes-environment_api_canary-service_FAE6BA0C",
       "kubernetes_service_v1.kubernetes-environment_api_service_3094D28F",
     ]);
+  });
+
+  test("Kubernetes behind an ingress controller alone: the Ingress keeps its address", () => {
+    const ingressRouted: Environment = { ...staging, ingressController: { ...staging.ingressController, routing: "ingress" } };
+    const addresses = resourcesOf(synthStack(ingressRouted, { platform: "kubernetes" })).map(([, address]) => address);
+    expect(addresses).toContain("kubernetes_ingress_v1.kubernetes-environment_api_ingress_150B60BB");
+    expect(addresses.filter((address) => address.startsWith("kubernetes_manifest."))).toEqual([]);
   });
 
   test("Docker: staging's addresses are unchanged", () => {

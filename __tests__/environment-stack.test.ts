@@ -44,11 +44,16 @@ describe("EnvironmentStack (kubernetes)", () => {
     expect(resourcesOfType(synthStack(spec("staging")), "kubernetes_namespace_v1")[0].lifecycle).toEqual({ prevent_destroy: false });
   });
 
-  test("prod runs 3 replicas with a disruption budget of 2 and TLS", () => {
+  test("prod runs 3 replicas with a disruption budget of 2, routed by the Gateway", () => {
     const json = synthStack(spec("prod"));
     expect(resourcesOfType(json, "kubernetes_deployment_v1")[0].spec.replicas).toBe("3");
     expect(resourcesOfType(json, "kubernetes_pod_disruption_budget_v1")[0].spec.min_available).toBe("2");
-    expect(resourcesOfType(json, "kubernetes_ingress_v1")[0].spec.tls[0].secret_name).toBe("api-prod-tls");
+    expect(resourcesOfType(json, "kubernetes_ingress_v1")).toEqual([]);
+    const [route] = resourcesOfType(json, "kubernetes_manifest");
+    expect(route.manifest.spec).toMatchObject({
+      parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "envapi", namespace: "traefik", sectionName: "web" }],
+      hostnames: ["api.prod.localhost"],
+    });
   });
 
   test("the app learns its environment and which secrets it has, not their values", () => {
@@ -59,18 +64,45 @@ describe("EnvironmentStack (kubernetes)", () => {
     expect(synthStack(spec("staging")).variable?.api_db_password).toMatchObject({ sensitive: true, type: "string" });
   });
 
+  const atWeight = (base: Environment, weight: number): Environment => ({
+    ...base,
+    services: base.services.map((s) => ({ ...s, grayRelease: { ...s.grayRelease, canaryWeight: weight } })),
+  });
+
+  test.each([
+    [0, "1", [["api", 100]]],
+    [5, "1", [["api", 95], ["api-canary", 5]]],
+    [25, "1", [["api", 75], ["api-canary", 25]]],
+    [100, "1", [["api-canary", 100]]],
+  ])("gray release step %i%% in staging is the route's weights; the stable track and its autoscaler stay", (weight, canary, backends) => {
+    // GIVEN staging (2 replicas under an autoscaler, canary tag 0.2.0) at a canary weight
+    const json = synthStack(atWeight(spec("staging"), weight));
+    // THEN the route sends exactly the weight to the canary's Service, and names no track of weight 0
+    const [route] = resourcesOfType(json, "kubernetes_manifest");
+    const refs = route.manifest.spec.rules[0].backendRefs as Array<{ name: string; weight: number; port: number }>;
+    const names = Object.fromEntries(resourcesOfType(json, "kubernetes_service_v1").map((service) => [`\${kubernetes_service_v1.${service.metadata.name === "api" ? "kubernetes-environment_api_service_3094D28F" : "kubernetes-environment_api_canary-service_FAE6BA0C"}.metadata[0].name}`, service.metadata.name]));
+    expect(refs.map((ref) => [names[ref.name], ref.weight])).toEqual(backends);
+    expect(refs.every((ref) => ref.port === 80)).toBe(true);
+    // AND each Service selects one track
+    expect(resourcesOfType(json, "kubernetes_service_v1").map((service) => [service.metadata.name, service.spec.selector.track]).sort()).toEqual([["api", "stable"], ["api-canary", "canary"]]);
+    // AND the stable Deployment and its autoscaler are there at every step; the canary runs its own replicas
+    const byName = Object.fromEntries(resourcesOfType(json, "kubernetes_deployment_v1").map((d) => [d.metadata.name, d]));
+    expect(byName.api.spec.replicas).toBe("2");
+    expect(byName["api-canary"].spec.replicas).toBe(canary);
+    expect(resourcesOfType(json, "kubernetes_horizontal_pod_autoscaler_v2")).toHaveLength(1);
+    // AND the route is applied after the Deployments (a canary is ready before it gets traffic)
+    expect(route.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_deployment_v1\..*_api_deployment_/), expect.stringMatching(/^kubernetes_deployment_v1\..*_api_canary_/)]));
+  });
+
   test.each([
     [0, "2", undefined],
     [5, "1", "1"],
     [25, "1", "1"],
     [100, undefined, "2"],
-  ])("gray release step %i%% in staging shows the replica split", (weight, stable, canary) => {
-    // GIVEN staging (2 replicas, canary tag 0.2.0) at a canary weight
+  ])("gray release step %i%% in staging behind an ingress controller alone shows the replica split", (weight, stable, canary) => {
+    // GIVEN staging (2 replicas, canary tag 0.2.0) routed by an Ingress, at a canary weight
     const base = spec("staging");
-    const stepped: Environment = {
-      ...base,
-      services: base.services.map((s) => ({ ...s, grayRelease: { ...s.grayRelease, canaryWeight: weight } })),
-    };
+    const stepped = atWeight({ ...base, ingressController: { ...base.ingressController, routing: "ingress" } }, weight);
     // THEN the stable and canary Deployments carry the split
     const byName = Object.fromEntries(resourcesOfType(synthStack(stepped), "kubernetes_deployment_v1").map((d) => [d.metadata.name, d]));
     expect(byName.api?.spec.replicas).toBe(stable);
@@ -149,7 +181,7 @@ describe("EnvironmentStack: a worker and a sidecar from settings", () => {
     const consumer = deployments.find((deployment) => deployment.metadata.name === "consumer") as any;
     expect(consumer.spec.template.spec.container[0]).toMatchObject({ image: "registry.local/consumer:2.0.0", liveness_probe: { exec: { command: ["/consumer", "--check"] } } });
     expect(consumer.spec.template.spec.container[0].port).toBeUndefined();
-    expect(resourcesOfType(json, "kubernetes_service_v1").map((service) => service.metadata.name)).toEqual(["api"]);
+    expect(resourcesOfType(json, "kubernetes_service_v1").map((service) => service.metadata.name).sort()).toEqual(["api", "api-canary"]);
     const api = deployments.find((deployment) => deployment.metadata.name === "api") as any;
     expect(api.spec.template.spec.container.map((container: any) => container.name)).toEqual(["api", "cache"]);
     // AND the worker's ConfigMap tells it no port

@@ -34,7 +34,8 @@ describe.each(stacks.map(({ spec, json }) => [spec.name, spec, json] as const))(
     const reference = `\${kubernetes_namespace_v1.${namespaceId}.metadata[0].name}`;
     for (const [type, address, body] of resourcesOf(json)) {
       if (type === "kubernetes_namespace_v1") continue;
-      const metadata = body.metadata as Record<string, unknown>;
+      // A kubernetes_manifest (the HTTPRoute) holds its object's metadata in its manifest.
+      const metadata = (body.metadata ?? (body.manifest as Record<string, unknown>).metadata) as Record<string, unknown>;
       expect([address, metadata.namespace]).toEqual([address, reference]);
     }
   });
@@ -42,9 +43,11 @@ describe.each(stacks.map(({ spec, json }) => [spec.name, spec, json] as const))(
 
 describe("across environments", () => {
   const hostsOf = (json: TerraformJson) =>
-    resourcesOf(json)
-      .filter(([type]) => type === "kubernetes_ingress_v1")
-      .flatMap(([, , body]) => (body as any).spec.rule.map((rule: { host: string }) => rule.host));
+    resourcesOf(json).flatMap(([type, , body]): string[] => {
+      if (type === "kubernetes_ingress_v1") return (body as any).spec.rule.map((rule: { host: string }) => rule.host);
+      if (type === "kubernetes_manifest" && (body as any).manifest.kind === "HTTPRoute") return (body as any).manifest.spec.hostnames;
+      return [];
+    });
 
   test("no two environments share a namespace or a host", () => {
     const namespaces = stacks.map(({ json }) => Object.values(json.resource.kubernetes_namespace_v1).map((n: any) => n.metadata.name)).flat();

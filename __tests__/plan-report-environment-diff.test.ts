@@ -38,7 +38,7 @@ describe("diffEnvironments", () => {
     expect(paths).not.toContain("project");
     expect(diff.differences).toContainEqual({ path: "protected", from: false, to: true });
     expect(diff.differences).toContainEqual({ path: "services.api.replicas", from: 2, to: 3 });
-    expect(diff.differences).toContainEqual({ path: "services.api.ingress.tlsSecretName", to: "api-prod-tls" });
+    expect(diff.differences).toContainEqual({ path: "services.api.ingress.host", from: "api.staging.localhost", to: "api.prod.localhost" });
     expect(diff.differences).toContainEqual({ path: "services.api.grayRelease.canaryTag", from: "0.2.0" });
   });
 

@@ -37,9 +37,18 @@ describe("release command", () => {
     expect(deployed).toEqual([]);
   });
 
-  test("Kubernetes is refused: the release drives the Docker target only so far", async () => {
+  test("Kubernetes behind an Ingress is refused: its weights would be replica shares, not exact", async () => {
+    const { value, deployed } = context();
+    const dir = fixture(`${STAGING}ingressController: { routing: ingress }\n`);
+    await expect(release("staging", env(dir, { DEPLOY_TARGET: "kubernetes" }), value)).rejects.toThrow(
+      new CommandError('staging: a release on Kubernetes needs exact weights: ingressController.routing is "ingress", where a canary\'s share is its share of the replicas (set routing: gateway)'),
+    );
+    expect(deployed).toEqual([]);
+  });
+
+  test("Kubernetes behind a Gateway is released (here refused only for want of a canary tag)", async () => {
     const { value } = context();
-    await expect(release("staging", env(fixture(STAGING), { DEPLOY_TARGET: "kubernetes" }), value)).rejects.toThrow(/release and rollback drive the Docker target only so far \(this environment deploys to kubernetes/);
+    await expect(release("staging", env(fixture(STAGING), { DEPLOY_TARGET: "kubernetes" }), value)).rejects.toThrow(/nothing to release/);
   });
 
   test("one release at a time: a live lock refuses, a dead process's lock is cleared", async () => {

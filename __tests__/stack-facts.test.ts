@@ -33,10 +33,10 @@ describe("stack facts", () => {
   });
 
   test.each([
-    [0, ["envapi:0.1.0"]],
+    [0, ["envapi:0.1.0", "envapi:0.2.0"]],
     [25, ["envapi:0.1.0", "envapi:0.2.0"]],
-    [100, ["envapi:0.2.0"]],
-  ])("the images are those of the tracks that run: staging at canary weight %i runs %j", (weight, references) => {
+    [100, ["envapi:0.1.0", "envapi:0.2.0"]],
+  ])("the images are those of the tracks that run: staging at canary weight %i runs %j (behind a route both tracks run at every weight)", (weight, references) => {
     // GIVEN staging's gray release at that weight, and a prebuilt sidecar
     const sidecars = [{ name: "cache", image: { repository: "memcached", tag: "1.6" }, liveness: { tcpPort: 11211 } }];
     const settings = patchedSettings({ staging: { services: [{ name: "api", grayRelease: { canaryWeight: weight }, sidecars }] } });

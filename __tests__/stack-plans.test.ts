@@ -28,7 +28,7 @@ const COMMON = {
   kubernetes_secret_v1: 1,
   kubernetes_deployment_v1: 1,
   kubernetes_service_v1: 1,
-  kubernetes_ingress_v1: 1,
+  kubernetes_manifest: 1, // the HTTPRoute on the cluster's Gateway
 };
 
 describeWithPlans("real plans of every stack (fresh state)", () => {
@@ -36,7 +36,8 @@ describeWithPlans("real plans of every stack (fresh state)", () => {
 
   test.each([
     ["dev", { ...COMMON }],
-    ["staging", { ...COMMON, kubernetes_horizontal_pod_autoscaler_v2: 1, kubernetes_pod_disruption_budget_v1: 1 }],
+    // staging's canary tag: the canary's own Deployment and Service, at weight 0 (behind the Gateway)
+    ["staging", { ...COMMON, kubernetes_deployment_v1: 2, kubernetes_service_v1: 2, kubernetes_horizontal_pod_autoscaler_v2: 1, kubernetes_pod_disruption_budget_v1: 1 }],
     ["prod", { ...COMMON, kubernetes_horizontal_pod_autoscaler_v2: 1, kubernetes_pod_disruption_budget_v1: 1 }],
   ])("%s creates exactly its resources", (stack, expected) => {
     // GIVEN the real plan of the stack against empty state
@@ -53,10 +54,10 @@ describeWithPlans("real plans of every stack (fresh state)", () => {
     // THEN the namespace, replicas, image, host and config come from the layered settings
     expect(after("kubernetes_namespace_v1").metadata[0].name).toBe(spec.namespace);
     expect(after("kubernetes_namespace_v1").metadata[0].labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    const deployment = after("kubernetes_deployment_v1");
+    const deployment = changes.find((change) => change.type === "kubernetes_deployment_v1" && change.change.after.metadata[0].name === spec.services[0].name)!.change.after;
     expect(deployment.spec[0].replicas).toBe(String(spec.services[0].replicas));
     expect(deployment.spec[0].template[0].spec[0].container[0].image).toBe(`envapi:${spec.services[0].image.tag}`);
-    expect(after("kubernetes_ingress_v1").spec[0].rule[0].host).toBe(spec.services[0].ingress!.host);
+    expect(after("kubernetes_manifest").manifest.spec.hostnames).toEqual([spec.services[0].ingress!.host]);
     expect(after("kubernetes_config_map_v1").data).toMatchObject({ APP_ENV: stack, GREETING: spec.services[0].config.GREETING });
     // AND the secret's data is sensitive in the plan
     const secret = changes.find((change) => change.type === "kubernetes_secret_v1")!;

@@ -54,6 +54,9 @@ describe("settings validation", () => {
     ["image digest of an image built here", { dev: api({ image: { digest: `sha256:${"a".repeat(64)}` } }) }, `dev: services.api.image.digest "sha256:${"a".repeat(64)}" is set, but the image is built here from "app" (its digest is known only after the build; leave it out)`],
     // the egress allow-list
     ["egress CIDR not a block", { staging: { egress: [{ cidr: "10.20.0.0/33" }] } }, 'staging: egress.0.cidr "10.20.0.0/33" is not an IP block in CIDR notation (e.g. "10.20.0.0/16" or "2001:db8::/32")'],
+    ["metrics scraper with two sources", { staging: { metricsScraper: { cidr: "10.244.0.1/32", namespace: "monitoring" } } }, 'staging: metricsScraper {"cidr":"10.244.0.1/32","namespace":"monitoring"} names two sources (set either "cidr" or "namespace")'],
+    ["metrics scraper block that is no block", { staging: { metricsScraper: { cidr: "node" } } }, 'staging: metricsScraper.cidr "node" is not an IP block in CIDR notation'],
+    ["analysis source unknown", { staging: api({ grayRelease: { analysis: { source: "graphite" } } }) }, 'staging: services.api.grayRelease.analysis.source "graphite" is not one of'],
     ["egress without a destination", { staging: { egress: [{ ports: [{ port: 443 }] }] } }, 'staging: egress.0 {"ports":[{"port":443}]} names no destination (set "cidr: <block>" or "namespace: <name>")'],
     ["egress with two destinations", { staging: { egress: [{ cidr: "10.0.0.0/8", namespace: "db" }] } }, 'staging: egress.0 {"cidr":"10.0.0.0/8","namespace":"db"} names two destinations (set either "cidr" or "namespace"; list them as two entries)'],
     ["egress namespace not a name", { staging: { egress: [{ namespace: "Monitoring" }] } }, 'staging: egress.0.namespace "Monitoring" is not a valid Kubernetes name (DNS-1123 label'],
@@ -120,6 +123,9 @@ describe("settings validation", () => {
     // sizes
     ["ConfigMap over 1 MiB", { dev: api({ config: { BIG: "x".repeat(1024 * 1024) } }) }, "dev: services.api.config holds 1048656 bytes, more than a ConfigMap can (1048576 bytes"],
     ["pod quota below the worst case", { prod: { quota: { pods: 12 } } }, "prod: quota.pods 12 is below the 13 pods the services can run at once (api 13 (10 at the autoscaling maximum, plus 3 surge)): raise quota.pods or lower replicas"],
+    ["pod quota below a routed canary beside the stable track", { staging: { quota: { pods: 6 } } }, "staging: quota.pods 6 is below the 7 pods the services can run at once (api 7 (4 stable at the autoscaling maximum and 1 canary, plus surge)): raise quota.pods or lower replicas"],
+    ["TLS secret on a route", { dev: api({ ingress: { tlsSecretName: "api-tls" } }) }, 'dev: services.api.ingress.tlsSecretName "api-tls" is for ingressController.routing "ingress": under Gateway routing TLS is the Gateway listener\'s certificate'],
+    ["unknown routing", { dev: { ingressController: { routing: "mesh" } } }, 'dev: ingressController.routing "mesh" is not one of'],
     // cdktf's token marker could smuggle a Terraform expression in
     ["token marker", { dev: api({ config: { GREETING: "${TfToken[TOKEN.1]}" } }) }, 'dev: services.api.config.GREETING holds "TfToken[", which cdktf reserves for Terraform expressions'],
     // the state location across environments and platforms

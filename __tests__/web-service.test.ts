@@ -123,6 +123,58 @@ describe("WebService", () => {
     expect(json.resource.kubernetes_horizontal_pod_autoscaler_v2).toBeUndefined();
   });
 
+  describe("behind a Gateway API route", () => {
+    const route = { gateway: { name: "envapi", namespace: "traefik", listener: "web" }, host: "api.example.test", path: "/v1" };
+    const autoscaling = { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 75 };
+    const routeOf = (json: Json) => all(json, "kubernetes_manifest")[0].manifest;
+
+    test.each([
+      [0, 1, [100]],
+      [5, 1, [95, 5]],
+      [25, 1, [75, 25]],
+      [100, 1, [100]],
+    ])("at %i%% the canary runs %i pod beside all 4 stable ones; the route's weights are %j", (weight, canary, weights) => {
+      // GIVEN 4 autoscaled replicas routed by an HTTPRoute, and a canary
+      const json = synth({ replicas: 4, autoscaling, route, grayRelease: { canaryImage: "envapi:2.0.0", weight } });
+      // THEN the stable track keeps its replicas and its autoscaler
+      const byName = Object.fromEntries(deployments(json).map((d) => [d.metadata.name, d]));
+      expect(byName.api.spec.replicas).toBe("4");
+      expect(all(json, "kubernetes_horizontal_pod_autoscaler_v2")).toHaveLength(1);
+      // AND the canary Deployment runs its own replicas at every weight
+      expect(byName["api-canary"].spec.replicas).toBe(String(canary));
+      // AND the route attaches to the Gateway for the host and prefix, and names only tracks with a weight
+      const manifest = routeOf(json);
+      expect(manifest).toMatchObject({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "api" } });
+      expect(manifest.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "envapi", namespace: "traefik", sectionName: "web" }]);
+      expect(manifest.spec.hostnames).toEqual(["api.example.test"]);
+      expect(manifest.spec.rules[0].matches).toEqual([{ path: { type: "PathPrefix", value: "/v1" } }]);
+      expect(manifest.spec.rules[0].backendRefs.map((ref: { weight: number }) => ref.weight)).toEqual(weights);
+      // AND no Ingress
+      expect(json.resource.kubernetes_ingress_v1).toBeUndefined();
+    });
+
+    test("each track has its own Service; without a canary, the stable one alone", () => {
+      const withCanary = synth({ route, grayRelease: { canaryImage: "envapi:2.0.0", weight: 5 } });
+      expect(all(withCanary, "kubernetes_service_v1").map((service) => [service.metadata.name, service.spec.selector]).sort()).toEqual([
+        ["api", { "app.kubernetes.io/name": "api", track: "stable" }],
+        ["api-canary", { "app.kubernetes.io/name": "api", track: "canary" }],
+      ]);
+      expect(all(synth({ route }), "kubernetes_service_v1").map((service) => service.metadata.name)).toEqual(["api"]);
+    });
+
+    test("the canary track is marked create_before_destroy, so Terraform destroys it only after the route left it", () => {
+      // (measured on kwok: without it the promotion's apply destroyed the canary before updating the route)
+      const json = synth({ route, grayRelease: { canaryImage: "envapi:2.0.0", weight: 100 } });
+      const canaryObjects = [...deployments(json), ...all(json, "kubernetes_service_v1")].filter((object) => object.metadata.name === "api-canary");
+      expect(canaryObjects.map((object) => object.lifecycle?.create_before_destroy)).toEqual([true, true]);
+      expect(deployments(json).find((deployment) => deployment.metadata.name === "api").lifecycle?.create_before_destroy).toBeUndefined();
+    });
+
+    test("a route and an Ingress at once are refused", () => {
+      expect(() => synth({ route, ingress: { host: "api.example.test" } })).toThrow("api: route and ingress both set");
+    });
+  });
+
   test("refuses to run as root", () => {
     expect(() => synth({ runAsUser: 0 })).toThrow("runAsUser 0 (root) is not allowed");
   });

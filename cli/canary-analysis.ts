@@ -31,28 +31,44 @@ const NOT_TRAFFIC = new Set(["/livez", "/readyz", "/healthz", "/metrics"]);
 const SERIES = /^(http_requests_total|http_request_duration_seconds_bucket)\{([^}]*)\}\s+(\S+)$/;
 const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 
-/** The ordinary-request counters of one /metrics text. */
-export function parseMetrics(text: string): Sample {
+/** One series of the API's metrics: its name, labels and value (as the text, or a Prometheus query, gives it). */
+export interface Series {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The value as written ("1701.5", "+Inf"). */
+  readonly value: string;
+}
+
+/** The ordinary-request counters of a set of series (one replica's, or several's: they add up). */
+export function sampleOfSeries(series: readonly Series[]): Sample {
   let total = 0;
   let failed = 0;
   const buckets = new Map<number, number>();
   const starts: string[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("process_start_time_seconds ")) starts.push(line.split(" ")[1]);
-    const match = SERIES.exec(line);
-    if (match === null) continue;
-    const labels = Object.fromEntries([...match[2].matchAll(LABEL)].map((label) => [label[1], label[2]]));
-    if (NOT_TRAFFIC.has(labels.path)) continue;
-    const value = Number(match[3]);
-    if (match[1] === "http_requests_total") {
-      total += value;
-      if (labels.code?.startsWith("5")) failed += value;
+  for (const { name, labels, value } of series) {
+    if (name === "process_start_time_seconds") starts.push(value);
+    if ((name !== "http_requests_total" && name !== "http_request_duration_seconds_bucket") || NOT_TRAFFIC.has(labels.path)) continue;
+    if (name === "http_requests_total") {
+      total += Number(value);
+      if (labels.code?.startsWith("5")) failed += Number(value);
     } else {
       const bound = labels.le === "+Inf" ? Infinity : Number(labels.le);
-      buckets.set(bound, (buckets.get(bound) ?? 0) + value);
+      buckets.set(bound, (buckets.get(bound) ?? 0) + Number(value));
     }
   }
   return { total, failed, buckets, starts };
+}
+
+/** The ordinary-request counters of one /metrics text. */
+export function parseMetrics(text: string): Sample {
+  const series: Series[] = [];
+  for (const line of text.split("\n")) {
+    if (line.startsWith("process_start_time_seconds ")) series.push({ name: "process_start_time_seconds", labels: {}, value: line.split(" ")[1] });
+    const match = SERIES.exec(line);
+    if (match === null) continue;
+    series.push({ name: match[1], labels: Object.fromEntries([...match[2].matchAll(LABEL)].map((label) => [label[1], label[2]])), value: match[3] });
+  }
+  return sampleOfSeries(series);
 }
 
 /** Several containers' samples as one. */

@@ -1,15 +1,17 @@
-// `npm run release -- <env>` and `npm run rollback -- <env>` on the Docker target. A release steps the canary of
-// the environment's service through grayRelease.steps; each step is written to the environment's settings file,
-// then applied (routes first, so nothing the proxy sends traffic to is removed before its replacement is ready),
-// then judged for grayRelease.analysis.windowSeconds on the canary's own metrics. A failed check writes weight 0,
+// `npm run release -- <env>` and `npm run rollback -- <env>` on the Docker target and on Kubernetes behind a
+// Gateway. A release steps the canary of the environment's service through grayRelease.steps; each step is written
+// to the environment's settings file, then applied (Docker: routes first, so nothing the proxy sends traffic to is
+// removed before its replacement is ready; Kubernetes: the HTTPRoute's weights, which Terraform applies after the
+// Deployments), then judged for grayRelease.analysis.windowSeconds on the canary's own metrics. A failed check writes weight 0,
 // applies it and exits non-zero naming the check and the values; passing every step promotes the canary. The
 // settings file always says the weight being applied, so running the command again resumes where it stopped.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULT_SETTINGS_DIR, Environment, HttpServiceSettings, loadEnvironments } from "../settings";
-import { combine, judge, parseMetrics, Sample, scrape, since, Thresholds, Verdict } from "./canary-analysis";
-import { CommandError, capture } from "./_processes";
+import { judge, Sample, since, Thresholds, Verdict } from "./canary-analysis";
+import { canaryTargets, CanaryTargets } from "./canary-targets";
+import { CommandError, environmentAfter } from "./_processes";
 import { historyFile, readHistory, ReleaseRecord, writeHistory } from "./release-history";
 import { readServiceEntry, settingsFile, writeCanary, writeCanaryWeight, writePromotion, writeServiceEntry } from "./release-settings";
 
@@ -26,13 +28,27 @@ function settingsDirOf(env: NodeJS.ProcessEnv): string {
   return path.resolve(env.SETTINGS_DIR || DEFAULT_SETTINGS_DIR);
 }
 
-/** The environment as its settings now say, validated for the Docker target. */
+/** The platform the environment deploys to: DEPLOY_TARGET, or its settings' target.platform. */
+function platformOf(spec: Environment, env: NodeJS.ProcessEnv): "kubernetes" | "docker" {
+  return env.DEPLOY_TARGET === "kubernetes" || env.DEPLOY_TARGET === "docker" ? env.DEPLOY_TARGET : spec.target.platform;
+}
+
+/** The environment as its settings now say, validated for its target; on Kubernetes, routed by a Gateway. */
 function load(environment: string, env: NodeJS.ProcessEnv): Environment {
   const platform = env.DEPLOY_TARGET === "kubernetes" || env.DEPLOY_TARGET === "docker" ? env.DEPLOY_TARGET : undefined;
   const [spec] = loadEnvironments(settingsDirOf(env), { only: [environment], platform });
-  const target = platform ?? spec.target.platform;
-  if (target !== "docker") throw new CommandError(`${environment}: release and rollback drive the Docker target only so far (this environment deploys to ${target}; DEPLOY_TARGET=docker)`);
+  if (platformOf(spec, env) === "kubernetes" && spec.ingressController.routing !== "gateway") {
+    throw new CommandError(
+      `${environment}: a release on Kubernetes needs exact weights: ingressController.routing is "${spec.ingressController.routing}", where a canary's share is its share of the replicas (set routing: gateway)`,
+    );
+  }
   return spec;
+}
+
+/** Where kubectl comes from for a Kubernetes environment: the toolchain's and the cluster script's environment. */
+function toolEnvironment(spec: Environment, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (platformOf(spec, env) !== "kubernetes") return env;
+  return environmentAfter("scripts/cluster.sh", environmentAfter("scripts/toolchain.sh", env));
 }
 
 /** The service a release is about: the one HTTP service with an ingress and a canary tag (or the first with an ingress). */
@@ -82,44 +98,35 @@ function refuseUncommitted(file: string, releaseUnderWay: boolean): void {
   }
 }
 
-/** The canary containers' addresses on the environment's network, by container name. */
-function canaryAddresses(spec: Environment, service: HttpServiceSettings): Map<string, string> {
-  const docker = (...args: string[]) => capture("docker", ["-H", spec.target.docker.host, ...args], { quiet: true });
-  const prefix = `${spec.namespace}-${service.name}-canary-`;
-  const names = docker("ps", "--filter", `name=^/${prefix}`, "--filter", "label=track=canary", "--format", "{{.Names}}").split("\n").filter(Boolean);
-  return new Map(
-    names.map((name) => {
-      const ip = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${spec.namespace}").IPAddress}}`, name).trim();
-      return [name, `${ip}:${service.port}`];
-    }),
-  );
-}
-
-async function sampleCanary(addresses: ReadonlyMap<string, string>): Promise<Sample> {
-  return combine(await Promise.all([...addresses.values()].map(async (address) => parseMetrics(await scrape(address)))));
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Watches the canary for one window; a failure ends it early. */
-async function analyse(spec: Environment, service: HttpServiceSettings, thresholds: Thresholds, context: ReleaseContext): Promise<Verdict> {
-  const addresses = canaryAddresses(spec, service);
-  if (addresses.size === 0) return { passed: false, text: "no canary container is running" };
-  const start = await sampleCanary(addresses);
-  context.log(`${spec.name}: judging ${[...addresses.keys()].join(", ")} for ${thresholds.windowSeconds} s (success at least ${thresholds.minSuccessPercent}%, p95 at most ${thresholds.maxP95Milliseconds} ms, at least ${thresholds.minRequests} requests)`);
+async function analyse(spec: Environment, service: HttpServiceSettings, thresholds: Thresholds, context: ReleaseContext, env: NodeJS.ProcessEnv): Promise<Verdict> {
+  const targets = await canaryTargets(spec, service, platformOf(spec, env), toolEnvironment(spec, env));
+  try {
+    return await watch(spec, targets, thresholds, context);
+  } finally {
+    targets.close();
+  }
+}
+
+async function watch(spec: Environment, targets: CanaryTargets, thresholds: Thresholds, context: ReleaseContext): Promise<Verdict> {
+  if (targets.names.length === 0) return { passed: false, text: "no canary replica is running and ready" };
+  const start = await targets.sample();
+  context.log(`${spec.name}: judging ${targets.names.join(", ")} from ${targets.source} for ${thresholds.windowSeconds} s (success at least ${thresholds.minSuccessPercent}%, p95 at most ${thresholds.maxP95Milliseconds} ms, at least ${thresholds.minRequests} requests)`);
   const ends = Date.now() + thresholds.windowSeconds * 1000;
   for (;;) {
     await sleep(Math.max(0, Math.min(SCRAPE_INTERVAL_MS, ends - Date.now())));
     let now: Sample;
     try {
-      now = await sampleCanary(addresses);
+      now = await targets.sample();
     } catch (error) {
-      return { passed: false, text: `a canary container stopped answering /metrics (${(error as Error).message})` };
+      return { passed: false, text: `a canary replica stopped answering /metrics (${(error as Error).message})` };
     }
-    if (now.starts.join() !== start.starts.join()) return { passed: false, text: `a canary container restarted during the window (process start times ${start.starts.join(", ")} → ${now.starts.join(", ")})` };
+    if (now.starts.join() !== start.starts.join()) return { passed: false, text: `a canary replica restarted during the window (process start times ${start.starts.join(", ")} → ${now.starts.join(", ")})` };
     const verdict = judge(since(start, now), thresholds, Date.now() >= ends);
     if (verdict !== undefined) {
-      context.log(`analysis of ${[...addresses.keys()].join(", ")}: ${verdict.passed ? "passed" : "FAILED"}: ${verdict.text}`);
+      context.log(`analysis of ${targets.names.join(", ")}: ${verdict.passed ? "passed" : "FAILED"}: ${verdict.text}`);
       return verdict;
     }
   }
@@ -202,7 +209,7 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
       apply(`${step}%`);
       spec = load(environment, env);
       const started = Date.now();
-      const verdict = await analyse(spec, releasedService(spec), analysis, context);
+      const verdict = await analyse(spec, releasedService(spec), analysis, context, env);
       record.steps[`${step}% analysis`] = Math.round((Date.now() - started) / 100) / 10;
       if (!verdict.passed) {
         record.status = "rolling-back";

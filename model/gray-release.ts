@@ -1,4 +1,4 @@
-// How a canary weight becomes a replica split. Platform-neutral: Kubernetes splits replicas,
+// How a canary weight becomes replica counts. Platform-neutral: Kubernetes behind an Ingress splits replicas,
 // Docker splits proxy weights from the same numbers.
 
 /** Replica counts of the stable and canary tracks for one service. */
@@ -28,4 +28,18 @@ export function splitReplicas(replicas: number, weight: number): ReplicaSplit {
   else canary = Math.min(Math.max(Math.round((replicas * weight) / 100), 1), Math.max(replicas - 1, 1));
   const stable = weight === 100 ? 0 : Math.max(replicas - canary, 1);
   return { stable, canary, requestedWeight: weight, effectiveWeight: Math.round((100 * canary) / (stable + canary)) };
+}
+
+/**
+ * The tracks' replicas when a route splits the traffic by weight (Gateway API): the share no longer depends on
+ * replica counts, so the stable track keeps all of its replicas at every weight (and its autoscaler), and the canary
+ * runs `canaryReplicas` at every weight while its tag is set. No step then starts or stops a pod: a step changes
+ * the route alone, so none (100 back to 0 included) can send traffic to a track whose pods are not ready yet or
+ * are going away. At 100 the canary's replicas carry all the traffic.
+ */
+export function routedReplicas(replicas: number, weight: number, canaryReplicas: number): ReplicaSplit {
+  if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`replicas must be a positive integer, got ${replicas}`);
+  if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new RangeError(`weight must be an integer in 0..100, got ${weight}`);
+  if (!Number.isInteger(canaryReplicas) || canaryReplicas < 1) throw new RangeError(`canary replicas must be a positive integer, got ${canaryReplicas}`);
+  return { stable: replicas, canary: canaryReplicas, requestedWeight: weight, effectiveWeight: weight };
 }

@@ -247,6 +247,11 @@ const analysis = z
     minSuccessPercent: z.number().min(0, { message: "is not a percentage from 0 to 100" }).max(100, { message: "is not a percentage from 0 to 100" }).default(99),
     maxP95Milliseconds: wholeNumber(1, 60000, "a whole number of milliseconds from 1 to 60000").default(500),
     minRequests: wholeNumber(1, 1000000, "a whole number from 1 to 1000000").default(20),
+    /**
+     * Where the canary's metrics are read: `direct` (each canary replica's /metrics) or `prometheus` (a private
+     * Prometheus, Debian's package, started by the release command and scraping both tracks' replicas by address).
+     */
+    source: z.enum(["direct", "prometheus"]).default("direct"),
   })
   .strict();
 
@@ -254,6 +259,8 @@ const grayRelease = z
   .object({
     canaryWeight: percentage.default(0),
     canaryTag: checked(grammar.imageTag).optional(),
+    /** Pods of the canary track under Gateway routing, at every weight while canaryTag is set (at 100 they carry all the traffic). */
+    canaryReplicas: positiveInt.default(1),
     /** The weights `npm run release` steps through, rising, ending at 100. */
     steps: z
       .array(wholeNumber(1, 100, "a whole percentage from 1 to 100"))
@@ -410,6 +417,23 @@ const egressRule = z
     }
   });
 
+/** Where a metrics scraper (Prometheus) reaches the pods from: one source, admitted to the HTTP ports only. */
+const metricsScraper = z
+  .object({
+    cidr: checked((value) => (isCidr(value) ? undefined : 'is not an IP block in CIDR notation (e.g. "10.244.0.1/32")')).optional(),
+    namespace: dns1123Label.optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const sources = [value.cidr, value.namespace].filter((source) => source !== undefined).length;
+    if (sources !== 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: sources === 0 ? 'names no source (set "cidr: <block>" or "namespace: <name>")' : 'names two sources (set either "cidr" or "namespace")',
+      });
+    }
+  });
+
 // Terraform reads backend blocks literally (no templates), so these values are validated, never escaped. Nothing
 // secret is a setting: credentials, endpoints and connection strings come from the environment at deploy time.
 const s3Option = z.boolean().optional();
@@ -453,8 +477,22 @@ export const environmentSchema = z
     }),
     quota: z.object({ requests: resourceAmounts, limits: resourceAmounts, pods: positiveInt }).strict(),
     defaultContainerLimits: resources,
-    ingressController: z.object({ namespace: dns1123Label }).strict(),
+    ingressController: z
+      .object({
+        namespace: dns1123Label,
+        /**
+         * How outside traffic reaches HTTP services: `gateway` (an HTTPRoute on the Gateway below, whose weighted
+         * backends split a canary's traffic exactly) or `ingress` (an Ingress of the service's className, for a
+         * cluster with only an ingress controller; a canary's share then follows its share of the replicas).
+         */
+        routing: z.enum(["gateway", "ingress"]).default("gateway"),
+        /** The Gateway routes attach to (in the controller's namespace) and its listener. */
+        gateway: z.object({ name: subdomainName, listener: dns1123Label }).strict().default({ name: "envapi", listener: "web" }),
+      })
+      .strict(),
     egress: z.array(egressRule).default([]),
+    /** The metrics scraper's source, admitted to each HTTP service's port by a NetworkPolicy of its own. @default - none */
+    metricsScraper: metricsScraper.optional(),
     target: z
       .object({
         platform: z.enum(["kubernetes", "docker"]),

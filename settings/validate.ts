@@ -175,6 +175,9 @@ function environmentRules(spec: Environment, platform: Platform): string[] {
         }
       }
     }
+    if (platform === "kubernetes" && spec.ingressController.routing === "gateway" && service.kind === "http" && service.ingress?.tlsSecretName !== undefined) {
+      problems.push(`${at}.ingress.tlsSecretName "${service.ingress.tlsSecretName}" is for ingressController.routing "ingress": under Gateway routing TLS is the Gateway listener's certificate, not the route's (remove it, or set ingressController.routing: ingress)`);
+    }
     const configBytes = Object.entries(configMapData(spec, service)).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
     if (configBytes > CONFIG_MAP_MAX_BYTES) {
       problems.push(`${at}.config holds ${configBytes} bytes, more than a ConfigMap can (${CONFIG_MAP_MAX_BYTES} bytes of keys and values; move large data to a file or volume)`);
@@ -221,12 +224,21 @@ function configMapData(spec: Environment, service: Environment["services"][numbe
 
 /**
  * The most pods the environment's services can run at once must fit the pod quota: each service at its autoscaling
- * maximum (or its replicas), split with its canary, plus the rolling update's surge of 25% per Deployment.
+ * maximum (or its replicas), split with its canary, plus the rolling update's surge of 25% per Deployment. Under
+ * Gateway routing the stable track keeps all its pods beside the canary's own (grayRelease.canaryReplicas), which
+ * run at every weight while a canary tag is set.
  */
 function podQuotaRule(spec: Environment): string[] {
   const surge = (replicas: number) => Math.ceil(replicas / 4);
+  const routed = spec.ingressController.routing === "gateway";
   const parts = spec.services.map((service) => {
     const { canaryTag, canaryWeight } = service.grayRelease;
+    const stableMost = service.autoscaling.enabled ? Math.max(service.replicas, service.autoscaling.maxReplicas) : service.replicas;
+    if (routed && service.kind === "http" && service.ingress !== undefined && canaryTag !== undefined) {
+      const canary = service.grayRelease.canaryReplicas;
+      const pods = stableMost + surge(stableMost) + canary + surge(canary);
+      return { pods, text: `${service.name} ${pods} (${stableMost} stable${service.autoscaling.enabled ? " at the autoscaling maximum" : ""} and ${canary} canary, plus surge)` };
+    }
     if (canaryTag !== undefined && canaryWeight > 0) {
       const split = splitReplicas(service.replicas, canaryWeight);
       const pods = split.stable + surge(split.stable) + split.canary + surge(split.canary);

@@ -1,8 +1,8 @@
 // Renders a validated environment spec as Kubernetes constructs.
 import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
-import { EgressRule, IsolatedNamespace, Probe, Protocol, WebService, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
-import { EgressSettings, Environment, ProbeSettings, ServiceSettings } from "../settings";
+import { EgressRule, IsolatedNamespace, Probe, Protocol, ScraperAccess, WebService, WebServiceProps, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
+import { EgressSettings, Environment, HttpServiceSettings, ProbeSettings, ServiceSettings } from "../settings";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
@@ -65,6 +65,7 @@ export class KubernetesEnvironment extends Construct {
             ? {
                 canaryImage: imageReference(service.image, service.grayRelease.canaryTag),
                 weight: service.grayRelease.canaryWeight,
+                replicas: service.grayRelease.canaryReplicas,
                 config: service.grayRelease.canaryConfig,
                 misbehaviour: service.grayRelease.canaryMisbehave,
               }
@@ -73,11 +74,23 @@ export class KubernetesEnvironment extends Construct {
       };
       const built =
         service.kind === "http"
-          ? new WebService(this, service.name, { ...workload, port: service.port, ingress: service.ingress })
+          ? new WebService(this, service.name, { ...workload, port: service.port, ...traffic(spec, service.ingress) })
           : new Worker(this, service.name, { ...workload, probes: workload.probes as WorkerProps["probes"] });
       addSidecars(built, service);
+      if (service.kind === "http" && spec.metricsScraper !== undefined) {
+        const source = spec.metricsScraper.cidr !== undefined ? { cidr: spec.metricsScraper.cidr } : { namespace: spec.metricsScraper.namespace as string };
+        new ScraperAccess(built, "scraper-access", { namespace: this.namespace, name: service.name, podSelector: { "app.kubernetes.io/name": service.name }, port: service.port, source, preventDestroy: props.preventDestroy });
+      }
     }
   }
+}
+
+/** How the settings route a service's outside traffic: an HTTPRoute on the controller's Gateway, or an Ingress. */
+function traffic(spec: Environment, ingress: HttpServiceSettings["ingress"]): Pick<WebServiceProps, "ingress" | "route"> {
+  if (ingress === undefined) return {};
+  const { routing, namespace, gateway } = spec.ingressController;
+  if (routing === "ingress") return { ingress };
+  return { route: { gateway: { name: gateway.name, namespace, listener: gateway.listener }, host: ingress.host, path: ingress.path } };
 }
 
 /** The construct's egress rule for an entry of the settings' allow-list. */

@@ -2,7 +2,7 @@
 // and script reads the facts instead of working them out again from the Terraform JSON.
 import * as fs from "fs";
 import * as path from "path";
-import { splitReplicas } from "../model/gray-release";
+import { routedReplicas, splitReplicas } from "../model/gray-release";
 import { backendOf, BackendConfig, Environment, Platform } from "../settings";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles, variableName } from "./secret-variables";
@@ -62,7 +62,7 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     secretFiles: secretFiles(spec).map((file) => ({ variable: file.variable, path: file.path })),
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
-    images: imagesOf(spec),
+    images: imagesOf(spec, stack.platform),
     urls: urlsOf(spec, stack.platform),
     ...(stack.routes !== undefined ? { routes: stack.routes } : {}),
   };
@@ -79,10 +79,13 @@ function urlsOf(spec: Environment, platform: Platform): string[] {
   });
 }
 
-function imagesOf(spec: Environment): StackImage[] {
+function imagesOf(spec: Environment, platform: Platform): StackImage[] {
   const images = spec.services.flatMap((service) => {
-    const { canaryTag, canaryWeight } = service.grayRelease;
-    const split = splitReplicas(service.replicas, canaryTag === undefined ? 0 : canaryWeight);
+    const { canaryTag, canaryWeight, canaryReplicas } = service.grayRelease;
+    const weight = canaryTag === undefined ? 0 : canaryWeight;
+    // Behind a Gateway route the stable track runs at every weight (the construct's routedReplicas).
+    const routed = platform === "kubernetes" && spec.ingressController.routing === "gateway" && service.kind === "http" && service.ingress !== undefined;
+    const split = routed ? routedReplicas(service.replicas, weight, canaryReplicas) : splitReplicas(service.replicas, weight);
     const tags = [...(split.stable > 0 ? [service.image.tag] : []), ...(split.canary > 0 && canaryTag !== undefined ? [canaryTag] : [])];
     const build = service.image.build === undefined ? {} : { build: service.image.build };
     return [...tags.map((tag) => ({ reference: `${service.image.repository}:${tag}`, ...build })), ...service.sidecars.map((sidecar) => ({ reference: `${sidecar.image.repository}:${sidecar.image.tag}` }))];

@@ -139,7 +139,9 @@ describe("Kubernetes target on real pods, end to end", () => {
     // The stacks point at this cluster, and keep their state in the work folder. Staging's pods start on /healthz
     // and fail liveness after 2 probes 3 s apart, so what restarts a pod below is its liveness probe, soon.
     settingsDir = settingsCopy(path.join(work, "settings"), {
-      base: { target: { kubernetes: { configPath: kubeconfig, context: env.CLUSTER_CONTEXT } } },
+      // Ingress routing: the canary and readiness steps below are about the replica split behind one Service
+      // (Gateway routing, the default, has its exact weights measured by release-kubernetes.test.ts).
+      base: { target: { kubernetes: { configPath: kubeconfig, context: env.CLUSTER_CONTEXT } }, ingressController: { routing: "ingress" } },
       ...Object.fromEntries(ENVIRONMENTS.map((name) => [name, { backend: { kind: "local", path: path.join(work, "state", `${name}.tfstate`) } }])),
     });
     patchSettings(settingsDir, { staging: { services: [{ name: "api", probes: { startup: { path: "/healthz" }, liveness: { periodSeconds: 3, failureThreshold: 2 } } }] } });

@@ -4,6 +4,7 @@
 // setting change, staging's gray release stepped, live objects drifted by hand, and destroy (prod only with
 // ALLOW_DESTROY=prod). What needs containers to run is kubernetes-real-node.test.ts's.
 //   E2E_REUSE_CLUSTER=1  reuse a running cluster (default: a fresh one)   E2E_KEEP_CLUSTER=1  leave it running
+//   E2E_KWOK_CLUSTER=<name>  the kwok cluster's name and ~/.kube/<name>.config (default envapi-kwok)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -110,7 +111,12 @@ async function checkEnvironment(name: string): Promise<void> {
   }
   expect(kc("-n", ns, "get", "service", "api").spec.ports[0]).toMatchObject({ port: 80, targetPort: "http" });
   await waitFor(`${ns} Service api with ${api.replicas} ready endpoints`, () => readyEndpoints(ns) === api.replicas);
-  expect(kc("-n", ns, "get", "ingress", "api").spec.rules[0].host).toBe(api.ingress?.host);
+  // Behind the cluster's Gateway: an HTTPRoute for the host and prefix, to the stable track's Service.
+  const route = kc("-n", ns, "get", "httproute", "api");
+  expect(route.spec.hostnames).toEqual([api.ingress?.host]);
+  expect(route.spec.parentRefs[0]).toMatchObject({ name: settings.ingressController.gateway.name, namespace: settings.ingressController.namespace });
+  expect(route.spec.rules[0].backendRefs).toEqual([expect.objectContaining({ name: "api", port: 80, weight: 100 })]);
+  expect(exists("-n", ns, "ingress")).toBe(false);
   if (api.autoscaling.enabled) {
     expect(kc("-n", ns, "get", "hpa", "api").spec).toMatchObject({ scaleTargetRef: { kind: "Deployment", name: "api" }, minReplicas: api.autoscaling.minReplicas });
   } else {
@@ -129,7 +135,8 @@ describe("Kubernetes target, end to end", () => {
     fs.mkdirSync(logs, { recursive: true });
     mustRun("scripts/toolchain.sh", ["all"], { env: { ...process.env, TOOLCHAIN_SKIP_DOCKER: "1" }, logFile: log("toolchain"), timeoutSeconds: 2400 });
     // Fake nodes, so one provider per cluster: a kwok cluster of its own name, in a kubeconfig of its own.
-    const cluster = { CLUSTER_PROVIDER: "kwok", CLUSTER_NAME: "envapi-kwok", CLUSTER_KUBECONFIG: path.join(os.homedir(), ".kube", "envapi-kwok.config") };
+    const name = process.env.E2E_KWOK_CLUSTER || "envapi-kwok";
+    const cluster = { CLUSTER_PROVIDER: "kwok", CLUSTER_NAME: name, CLUSTER_KUBECONFIG: path.join(os.homedir(), ".kube", `${name}.config`) };
     env = environmentAfter("scripts/toolchain.sh", { ...process.env, ...cluster });
     if (process.env.E2E_REUSE_CLUSTER !== "1") {
       mustRun("scripts/cluster.sh", ["down"], { env, logFile: log("cluster-down-before") });
@@ -185,7 +192,8 @@ describe("Kubernetes target, end to end", () => {
     const oldChecksum = kc("-n", "envapi-staging", "get", "deployment", "api").spec.template.metadata.annotations["checksum/config"];
     patchSettings(settingsDir, { staging: { services: [{ name: "api", config: { GREETING: "hello again from staging" } }] } });
     synth();
-    expect(plan("staging").changes).toEqual(["update kubernetes_config_map_v1 data.GREETING", 'update kubernetes_deployment_v1 spec[0].template[0].metadata[0].annotations["checksum/config"]']);
+    // (both tracks' pod templates carry the checksum: the canary Deployment is there, at 0 replicas, while a canary tag is set)
+    expect(plan("staging").changes).toEqual(["update kubernetes_config_map_v1 data.GREETING", ...Array(2).fill('update kubernetes_deployment_v1 spec[0].template[0].metadata[0].annotations["checksum/config"]')]);
     timed("apply a setting change (staging)", () => apply("staging"));
     expect(kc("-n", "envapi-staging", "get", "configmap", "api-config").data.GREETING).toBe("hello again from staging");
     expect(kc("-n", "envapi-staging", "get", "deployment", "api").spec.template.metadata.annotations["checksum/config"]).not.toBe(oldChecksum);
@@ -197,32 +205,47 @@ describe("Kubernetes target, end to end", () => {
     expectNoChanges("staging");
   });
 
-  // weight → stable and canary replicas for staging's 2 (model/gray-release.ts), and whether the autoscaler runs
+  // weight → the route's backends (model/gray-release.ts routedReplicas: the canary's 1 pod and the stable track's 2
+  // and its autoscaler stay at every step), and no step destroys or replaces anything
   test.each([
-    [5, 1, 1, false],
-    [25, 1, 1, false],
-    [100, 0, 2, false],
-    [0, 2, 0, true],
-  ])("gray release at %i%%: stable %i, canary %i, autoscaler %s", async (weight, stable, canary, autoscaler) => {
+    [5, 1, [["api", 95], ["api-canary", 5]]],
+    [25, 1, [["api", 75], ["api-canary", 25]]],
+    [100, 1, [["api-canary", 100]]],
+    [0, 1, [["api", 100]]],
+  ])("gray release at %i%%: canary %i, route %j, nothing destroyed", async (weight, canary, backends) => {
     patchSettings(settingsDir, { staging: { services: [{ name: "api", grayRelease: { canaryWeight: weight } }] } });
     synth();
-    const { planned } = plan("staging");
+    const { planned, summary } = plan("staging");
+    expect(summary.resources.filter((resource) => resource.kind !== "update").map((resource) => `${resource.kind} ${resource.address}`)).toEqual([]);
     const resources = planned.planned_values.root_module.resources ?? [];
     const deployments = resources.filter((resource) => resource.type === "kubernetes_deployment_v1").map((resource) => `${resource.values.metadata[0].name}=${resource.values.spec[0].replicas}`).sort();
-    expect(deployments).toEqual([...(stable > 0 ? [`api=${stable}`] : []), ...(canary > 0 ? [`api-canary=${canary}`] : [])].sort());
-    expect(resources.some((resource) => resource.type === "kubernetes_horizontal_pod_autoscaler_v2")).toBe(autoscaler);
-    const split = resources.find((resource) => resource.type === "kubernetes_deployment_v1")?.values.metadata[0].annotations["gray-release/split"] as string;
-    expect(split.replace(/ effective=.*/, "")).toBe(`stable=${stable} canary=${canary}`);
+    expect(deployments).toEqual([`api-canary=${canary}`, "api=2"]);
+    expect(resources.some((resource) => resource.type === "kubernetes_horizontal_pod_autoscaler_v2")).toBe(true);
     timed(`apply gray release ${weight}% (staging)`, () => apply("staging"));
-    if (stable === 0) expect(exists("-n", "envapi-staging", "deployment/api")).toBe(false);
-    else await rollout("envapi-staging", "api", stable);
-    if (canary === 0) expect(exists("-n", "envapi-staging", "deployment/api-canary")).toBe(false);
-    else {
-      await rollout("envapi-staging", "api-canary", canary);
-      expect(kc("-n", "envapi-staging", "get", "deployment", "api-canary").spec.template.spec.containers[0].image).toBe(`envapi:${settingsOf("staging").services[0].grayRelease.canaryTag}`);
-    }
-    await waitFor(`${stable + canary} ready pods behind Service api`, () => readyEndpoints("envapi-staging") === stable + canary);
+    await rollout("envapi-staging", "api", 2);
+    await rollout("envapi-staging", "api-canary", canary);
+    expect(kc("-n", "envapi-staging", "get", "deployment", "api-canary").spec.template.spec.containers[0].image).toBe(`envapi:${settingsOf("staging").services[0].grayRelease.canaryTag}`);
+    const refs = kc("-n", "envapi-staging", "get", "httproute", "api").spec.rules[0].backendRefs as Array<{ name: string; weight: number }>;
+    expect(refs.map((ref) => [ref.name, ref.weight])).toEqual(backends);
+    await waitFor("2 ready pods behind Service api (the stable track only)", () => readyEndpoints("envapi-staging") === 2);
     expectNoChanges("staging");
+  });
+
+  test("prod (protected): a canary's steps 5 → 25 → 100 → 0 update in place, never destroy or replace", async () => {
+    patchSettings(settingsDir, { prod: { services: [{ name: "api", grayRelease: { canaryTag: "0.2.0", canaryWeight: 0 } }] } });
+    synth();
+    const started = plan("prod");
+    expect(started.summary.resources.filter((resource) => !["create", "update"].includes(resource.kind)).map((resource) => `${resource.kind} ${resource.address}`)).toEqual([]);
+    apply("prod");
+    for (const weight of [5, 25, 100, 0]) {
+      patchSettings(settingsDir, { prod: { services: [{ name: "api", grayRelease: { canaryWeight: weight } }] } });
+      synth();
+      const { summary } = plan("prod");
+      expect([weight, summary.resources.filter((resource) => resource.kind !== "update").map((resource) => `${resource.kind} ${resource.address}`)]).toEqual([weight, []]);
+      timed(`apply prod at ${weight}%`, () => apply("prod"));
+    }
+    await rollout("envapi-prod", "api", 3);
+    expectNoChanges("prod");
   });
 
   test("objects edited by hand show in the plan as drift, and apply restores them", async () => {

@@ -12,9 +12,10 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
 import { failsAProbe, Misbehaviour, misbehaviourEnvironment } from "../../model/app-contract";
-import { ReplicaSplit, splitReplicas } from "../../model/gray-release";
+import { ReplicaSplit, routedReplicas, splitReplicas } from "../../model/gray-release";
 import { parseQuantity } from "../../model/quantity";
 import { DEFAULT_HTTP_PROBES, DEFAULT_REPLICAS, DEFAULT_RESOURCES, DEFAULT_TRAFFIC_ENTRY, HttpProbeDefaults } from "../../model/service-defaults";
+import { GatewayParent, HttpRoute } from "./http-route";
 import { ContainerResources, IsolatedNamespace } from "./isolated-namespace";
 import { Probe } from "./probe";
 
@@ -48,6 +49,16 @@ export interface WebServiceIngress {
   readonly tlsSecretName?: string;
 }
 
+/** Gateway API routing for the service: an HTTPRoute whose weighted backends split a canary's traffic exactly. */
+export interface WebServiceRoute {
+  /** The Gateway the route attaches to. */
+  readonly gateway: GatewayParent;
+  /** Host name routed to the service. */
+  readonly host: string;
+  /** Path prefix routed to the service. @default "/" */
+  readonly path?: string;
+}
+
 /** HorizontalPodAutoscaler v2 bounds. */
 export interface WebServiceAutoscaling {
   /** Fewest replicas. */
@@ -62,8 +73,10 @@ export interface WebServiceAutoscaling {
 export interface WebServiceGrayRelease {
   /** Image of the canary track. */
   readonly canaryImage: string;
-  /** Share of replicas on the canary, 0..100 (see splitReplicas for the granularity). */
+  /** Share of the traffic on the canary, 0..100: exact under a route, a share of replicas otherwise (see splitReplicas). */
   readonly weight: number;
+  /** The canary's pods under a route, at every weight (see routedReplicas). @default 1 */
+  readonly replicas?: number;
   /** The canary's own config over the workload's, as variables of its container (they win over the ConfigMap). @default {} */
   readonly config?: Readonly<Record<string, string>>;
   /** What the canary does wrong on purpose (a bad-canary drill). @default - nothing */
@@ -74,8 +87,13 @@ export interface WebServiceGrayRelease {
 export interface WorkloadHttp {
   /** Port the container listens on. */
   readonly port: number;
-  /** Route outside traffic through an Ingress. @default - no Ingress */
+  /** Route outside traffic through an Ingress (a canary's share follows its share of the replicas). @default - no Ingress */
   readonly ingress?: WebServiceIngress;
+  /**
+   * Route outside traffic through a Gateway API HTTPRoute instead: a Service per track, weighted backends, and a
+   * canary with replicas of its own beside an untouched stable track. @default - no route
+   */
+  readonly route?: WebServiceRoute;
 }
 
 /** The container's `imagePullPolicy`. */
@@ -205,8 +223,12 @@ export class Workload extends Construct {
   readonly deployment?: DeploymentV1;
   /** The canary Deployment, while a gray release runs. */
   readonly canary?: DeploymentV1;
-  /** The ClusterIP Service in front of both tracks, when served over HTTP. */
+  /** The ClusterIP Service in front of both tracks, when served over HTTP (of the stable track only, under a route). */
   readonly service?: ServiceV1;
+  /** The canary track's own Service, under a route while a gray release runs. */
+  readonly canaryService?: ServiceV1;
+  /** The HTTPRoute, when one was asked for. */
+  readonly route?: HttpRoute;
   /** The Ingress, when one was asked for. */
   readonly ingress?: IngressV1;
 
@@ -230,19 +252,31 @@ export class Workload extends Construct {
     this.namespaceName = props.namespace.namespace.metadata.name;
     this.selector = { "app.kubernetes.io/name": this.objectName };
     this.labels = { ...props.namespace.labels, ...this.selector };
-    const split = splitReplicas(props.replicas ?? DEFAULT_REPLICAS, props.grayRelease?.weight ?? 0);
+    if (props.http?.route && props.http.ingress) throw new Error(`${this.objectName}: route and ingress both set (a service is routed by one of them)`);
+    const routed = props.http?.route !== undefined;
+    const replicas = props.replicas ?? DEFAULT_REPLICAS;
+    const weight = props.grayRelease?.weight ?? 0;
+    const split = routed ? routedReplicas(replicas, weight, props.grayRelease?.replicas ?? 1) : splitReplicas(replicas, weight);
 
     const configMap = this.configMap();
     const secret = this.secret();
     this.main = this.mainContainer(configMap, secret);
-    const { stable, canary } = this.deployments(this.main, split);
+    const { stable, canary } = this.deployments(this.main, split, routed);
     this.deployment = stable;
     this.canary = canary;
     if (props.http) {
-      this.service = this.httpService();
+      this.service = this.httpService("service", this.objectName, routed ? "stable" : undefined);
       if (props.http.ingress) this.ingress = this.httpIngress(props.http.ingress, this.service);
+      if (props.http.route) {
+        if (canary) this.canaryService = this.httpService("canary-service", `${this.objectName}-canary`, "canary");
+        this.route = this.httpRoute(props.http.route, weight);
+        // When the release ends the canary track is removed while the route leaves it: Terraform destroys a removed
+        // resource before it updates what depended on it, unless the state marks it create_before_destroy (then
+        // after), so without this the route would send traffic to a track already gone.
+        for (const track of [canary, this.canaryService]) track?.addOverride("lifecycle.create_before_destroy", true);
+      }
     }
-    this.autoscaler(split, stable);
+    this.autoscaler(split, stable, routed);
     this.disruptionBudget();
   }
 
@@ -332,10 +366,11 @@ export class Workload extends Construct {
     });
   }
 
-  private deployments(main: (track: Track) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit): { stable?: DeploymentV1; canary?: DeploymentV1 } {
+  private deployments(main: (track: Track) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit, routed: boolean): { stable?: DeploymentV1; canary?: DeploymentV1 } {
     const { props } = this;
     const weight = props.grayRelease?.weight ?? 0;
-    const autoscaled = props.autoscaling !== undefined && split.canary === 0;
+    // Under a route the stable track keeps its replicas at every weight, so its autoscaler never pauses.
+    const autoscaled = props.autoscaling !== undefined && (split.canary === 0 || routed);
     // A config change alters the pod template, so Kubernetes rolls the pods.
     const configChecksum = createHash("sha256").update(JSON.stringify(Object.entries(props.config ?? {}).sort())).digest("hex");
     const grayAnnotations = {
@@ -402,6 +437,7 @@ export class Workload extends Construct {
         ? deployment("deployment", "stable", { image: props.image, env: misbehaviourEnvironment(props.misbehaviour) }, autoscaled ? Math.max(split.stable, props.autoscaling?.minReplicas ?? 1) : split.stable, autoscaled, props.misbehaviour)
         : undefined;
     const release = props.grayRelease;
+    // Under a route the canary runs its own replicas at every weight, 0 included: a step changes the route alone.
     const canary =
       release && split.canary > 0
         ? deployment("canary", "canary", { image: release.canaryImage, env: { ...(release.config ?? {}), ...misbehaviourEnvironment(release.misbehaviour) } }, split.canary, false, release.misbehaviour)
@@ -409,12 +445,13 @@ export class Workload extends Construct {
     return { stable, canary };
   }
 
-  private httpService(): ServiceV1 {
-    return new ServiceV1(this, "service", {
-      metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
+  /** A ClusterIP Service of the workload's pods, or of one track's. */
+  private httpService(id: string, name: string, track?: "stable" | "canary"): ServiceV1 {
+    return new ServiceV1(this, id, {
+      metadata: { name, namespace: this.namespaceName, labels: track === "canary" ? { ...this.labels, track } : this.labels },
       spec: {
         type: "ClusterIP",
-        selector: this.selector,
+        selector: track !== undefined ? { ...this.selector, track } : this.selector,
         port: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
       },
     });
@@ -445,9 +482,33 @@ export class Workload extends Construct {
     });
   }
 
-  private autoscaler(split: ReplicaSplit, stable: DeploymentV1 | undefined): void {
+  /**
+   * The route sends each track exactly its weight; a track of weight 0 is left out rather than named at 0, so no
+   * request can reach a Service without ready pods. It is applied after the Deployments and Services (a new canary
+   * is ready before it gets traffic, a promoted stable track has rolled before it gets it back) and a track's
+   * objects are destroyed only after the route stopped naming them.
+   */
+  private httpRoute(route: WebServiceRoute, weight: number): HttpRoute {
+    const stable = this.service as ServiceV1;
+    const backends = [
+      { service: stable, port: SERVICE_PORT, weight: this.canaryService ? 100 - weight : 100 },
+      ...(this.canaryService ? [{ service: this.canaryService, port: SERVICE_PORT, weight }] : []),
+    ].filter((backend) => backend.weight > 0);
+    return new HttpRoute(this, "route", {
+      namespace: this.props.namespace,
+      name: this.objectName,
+      labels: this.selector,
+      gateway: route.gateway,
+      host: route.host,
+      path: route.path,
+      backends,
+      after: this.tracks.map(({ deployment }) => deployment),
+    });
+  }
+
+  private autoscaler(split: ReplicaSplit, stable: DeploymentV1 | undefined, routed: boolean): void {
     const { autoscaling } = this.props;
-    if (!autoscaling || split.canary > 0 || !stable) return;
+    if (!autoscaling || (split.canary > 0 && !routed) || !stable) return;
     new HorizontalPodAutoscalerV2(this, "autoscaler", {
       metadata: { name: this.objectName, namespace: this.namespaceName, labels: this.labels },
       spec: {
