@@ -1,6 +1,9 @@
 // How a canary weight becomes replica counts. Platform-neutral: Kubernetes behind an Ingress splits replicas,
 // Docker splits proxy weights from the same numbers.
 
+/** Stack outputs named this, then a service's name, say its release state; a release step changes them. */
+export const RELEASE_OUTPUT_PREFIX = "gray_release_";
+
 /** Replica counts of the stable and canary tracks for one service. */
 export interface ReplicaSplit {
   /** Replicas running the stable image. */

@@ -2,6 +2,7 @@
 // the staging → prod settings diff, then per stack the changed attributes and the plan text, collapsed.
 // The whole comment stays under GitHub's 65,536-character limit: the header is never cut; resource lists
 // and plan texts share what is left and are cut per stack with a note.
+import { RELEASE_OUTPUT_PREFIX } from "../model/gray-release";
 import { shareBudget } from "./_budget";
 import { code, details, escapeHtml, fencedBlock, stripAnsi, table } from "./_markdown";
 import { AttributeChange, ShownValue } from "./attribute-diff";
@@ -318,6 +319,16 @@ function footer(report: PlanReport, runUrl?: string): string {
 }
 
 /** The report as Markdown, at most `maxChars` characters. */
+/** The release steps the plans make: each stack's release-state output that changes, per service, before → after. */
+function releaseSteps(report: PlanReport): string[] {
+  const rows = report.stacks.flatMap((stack) =>
+    stack.outputs
+      .filter((output) => output.name.startsWith(RELEASE_OUTPUT_PREFIX))
+      .map((output) => `- <b>${escapeHtml(stack.label)}</b> ${code(output.name.slice(RELEASE_OUTPUT_PREFIX.length))}: ${formatShown(output.before)} → ${formatShown(output.after)}`),
+  );
+  return rows.length === 0 ? [] : [`**Release steps in this plan**\n\n${rows.join("\n")}`];
+}
+
 export function renderMarkdown(report: PlanReport, renderOptions: RenderOptions = {}): string {
   const options = {
     maxChars: DEFAULT_MAX_CHARS,
@@ -331,6 +342,7 @@ export function renderMarkdown(report: PlanReport, renderOptions: RenderOptions 
     ...(report.review ? [reviewLine(report.review)] : []),
     ...warnings(report),
     summaryTable(report),
+    ...releaseSteps(report),
     ...(report.environmentDiff ? [environmentDiffSection(report.environmentDiff, options.maxSettingRows)] : []),
   ].join("\n\n");
   const foot = footer(report, options.runUrl);

@@ -3,10 +3,12 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Aspects, HttpBackend, LocalBackend, PgBackend, PgBackendConfig, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { RELEASE_OUTPUT_PREFIX } from "../model/gray-release";
 import { backendOf, Environment, Platform } from "../settings";
 import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
 import { LiteralStrings } from "./literal-strings";
+import { releaseState } from "./release-state";
 import { secretValues } from "./secret-variables";
 
 export { backendOf, type BackendConfig, type Platform } from "../settings";
@@ -63,6 +65,11 @@ export class EnvironmentStack extends TerraformStack {
         }
         break;
       }
+    }
+    // A release step shows in a plan as this output's change ("canary 0.2.0 at 5% of requests" → "at 25%").
+    for (const service of spec.services) {
+      const state = releaseState(spec, service, this.platform);
+      if (state !== undefined) new TerraformOutput(this, `${RELEASE_OUTPUT_PREFIX}${service.name}`, { value: state });
     }
     const version = props.providerVersions?.[this.platform];
     if (version) this.addOverride(`terraform.required_providers.${this.platform}.version`, version);

@@ -2,10 +2,10 @@
 // and script reads the facts instead of working them out again from the Terraform JSON.
 import * as fs from "fs";
 import * as path from "path";
-import { routedReplicas, splitReplicas } from "../model/gray-release";
 import { backendOf, BackendConfig, Environment, Platform } from "../settings";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles, variableName } from "./secret-variables";
+import { tracksOf } from "./release-state";
 
 /** The file, in each stack's folder of the synth output. */
 export const STACK_FACTS_FILE = "stack.json";
@@ -81,11 +81,9 @@ function urlsOf(spec: Environment, platform: Platform): string[] {
 
 function imagesOf(spec: Environment, platform: Platform): StackImage[] {
   const images = spec.services.flatMap((service) => {
-    const { canaryTag, canaryWeight, canaryReplicas } = service.grayRelease;
-    const weight = canaryTag === undefined ? 0 : canaryWeight;
+    const { canaryTag } = service.grayRelease;
     // Behind a Gateway route the stable track runs at every weight (the construct's routedReplicas).
-    const routed = platform === "kubernetes" && spec.ingressController.routing === "gateway" && service.kind === "http" && service.ingress !== undefined;
-    const split = routed ? routedReplicas(service.replicas, weight, canaryReplicas) : splitReplicas(service.replicas, weight);
+    const split = tracksOf(spec, service, platform);
     const tags = [...(split.stable > 0 ? [service.image.tag] : []), ...(split.canary > 0 && canaryTag !== undefined ? [canaryTag] : [])];
     const build = service.image.build === undefined ? {} : { build: service.image.build };
     return [...tags.map((tag) => ({ reference: `${service.image.repository}:${tag}`, ...build })), ...service.sidecars.map((sidecar) => ({ reference: `${sidecar.image.repository}:${sidecar.image.tag}` }))];
