@@ -9,11 +9,9 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { readHistory, ReleaseRecord } from "../../cli/release-history";
-import { summarizeStack } from "../../plan-report/summarize";
-import { readPlanDir } from "../../plan-report/read-plan-dir";
-import { layeredSettings } from "../../settings";
-import { docker, freePort, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
+import { ReleaseRecord } from "../../cli/release-history";
+import { Answer, answerOf, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
+import { docker, freePort, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-"));
 const logs = path.join(work, "logs");
@@ -39,41 +37,7 @@ const STABLE = "1.0.0";
 const CANARY = "2.0.0";
 const HOST = "api.release-e2e.localhost";
 
-const envapi = (args: string[], log: string, timeoutSeconds = 900) => mustRun("node", ["scripts/cli.js", ...args], { env, logFile: path.join(logs, `${log}.log`), timeoutSeconds });
-
-/** The command line in the background, so the background traffic keeps flowing; its time goes to the timings. */
-async function envapiAsync(args: string[], log: string, timeoutSeconds = 900): Promise<{ status: number | null; output: string }> {
-  const result = await runInBackground("node", ["scripts/cli.js", ...args], env, path.join(logs, `${log}.log`), timeoutSeconds);
-  timings.push(`${args.join(" ")} (${log})`.padEnd(48) + ` ${result.seconds.toFixed(1)} s`);
-  return result;
-}
-
-
-/** The API's settings as the fixture file says now. */
-function api() {
-  const settings = layeredSettings(settingsDir).get("staging") as { services: Array<{ name: string; image: { tag: string }; grayRelease: Record<string, unknown> }> };
-  return settings.services.find((service) => service.name === "api") as (typeof settings.services)[number];
-}
-
-function plan(log: string) {
-  const plans = path.join(work, "plans", log);
-  timed(`plan (${log})`, () => envapi(["plan", plans], `plan-${log}`));
-  const [files] = readPlanDir(plans);
-  return summarizeStack({ ...files, protected: false });
-}
-
-const history = (): ReleaseRecord[] => readHistory(path.join(settingsDir, "releases", "staging.json"));
-
-/** One answer of /version: its status, the version that served it, whether it was the misbehaviour switch, or the error. */
-interface Answer {
-  readonly status: number;
-  readonly version?: string;
-  readonly onPurpose: boolean;
-  /** When there was no answer: the error code, or "timeout" (5 s), and when it happened. */
-  readonly error?: string;
-  /** The first try was reset before any answer and this is the retry (see version()). @default false */
-  readonly retried?: boolean;
-}
+const { envapi, envapiAsync, api, plan, history } = releaseCommands({ work, logs, timings, env: () => env, settingsDir: () => settingsDir });
 
 /**
  * A GET of /version through the proxy on a connection of its own (no keep-alive reuse: a proxy config reload
@@ -103,67 +67,11 @@ async function version(): Promise<Answer> {
   const first = await getVersion();
   const reset = first.error?.startsWith("ECONNRESET") === true;
   const { status, body, error } = reset ? await getVersion() : first;
-  let parsed: { version?: string } = {};
-  try {
-    parsed = JSON.parse(body) as { version?: string };
-  } catch {
-    // not JSON: a proxy error page or nothing
-  }
-  return { status, version: status === 200 ? parsed.version : undefined, onPurpose: body.includes("misbehaving on purpose"), ...(error !== undefined ? { error } : {}), ...(reset ? { retried: true } : {}) };
+  return { ...answerOf(status, body), ...(error !== undefined ? { error } : {}), ...(reset ? { retried: true } : {}) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Background traffic: one request every 50 ms, at most `maxSeconds` and `maxRequests`, until stopped; it can pause. */
-function traffic(maxSeconds: number, maxRequests = 20 * maxSeconds) {
-  const answers: Answer[] = [];
-  let stopped = false;
-  let paused = false;
-  let busy = false;
-  const deadline = Date.now() + maxSeconds * 1000;
-  const done = (async () => {
-    while (!stopped && Date.now() < deadline && answers.length < maxRequests) {
-      if (paused) {
-        await sleep(20);
-        continue;
-      }
-      busy = true;
-      answers.push(await version());
-      busy = false;
-      await sleep(50);
-    }
-  })();
-  return {
-    answers,
-    pause: async () => {
-      paused = true;
-      while (busy) await sleep(10);
-    },
-    resume: () => {
-      paused = false;
-    },
-    stop: async () => {
-      stopped = true;
-      await done;
-      return answers;
-    },
-  };
-}
-
-/** The share of canary answers (in percent) over `count` requests, and any failure among them. */
-async function canaryShare(count: number): Promise<{ share: number; failed: number }> {
-  let canary = 0;
-  let failed = 0;
-  for (let i = 0; i < count; i++) {
-    const answer = await version();
-    if (answer.status !== 200) failed++;
-    else if (answer.version === CANARY) canary++;
-  }
-  return { share: (100 * canary) / count, failed };
-}
-
-/** Failures the stable track (or the proxy) served: anything but a 200 and the canary's own misbehaviour. */
-const notOnPurpose = (answers: readonly Answer[]) => answers.filter((answer) => answer.status !== 200 && !answer.onPurpose);
+const traffic = (maxSeconds: number, maxRequests?: number) => backgroundTraffic(version, maxSeconds, maxRequests);
+const canaryShare = (count: number) => shareOf(version, count, CANARY);
 
 function leftovers(): string[] {
   return [

@@ -15,11 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { environmentAfter } from "../../cli/_processes";
-import { readHistory, ReleaseRecord } from "../../cli/release-history";
-import { summarizeStack } from "../../plan-report/summarize";
-import { readPlanDir } from "../../plan-report/read-plan-dir";
-import { layeredSettings } from "../../settings";
-import { docker, mustRun, patchSettings, runInBackground, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
+import { ReleaseRecord } from "../../cli/release-history";
+import { Answer, answerOf, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
+import { docker, mustRun, patchSettings, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-k8s-"));
 const logs = path.join(work, "logs");
@@ -49,40 +47,7 @@ const HOST = "api.release-k8s.localhost";
 /** The bad canary judged from Prometheus: a tag of its own, so the test runs after any of the others, or alone. */
 const PROMETHEUS_CANARY = "3.0.0";
 
-const envapi = (args: string[], log: string, timeoutSeconds = 900) => mustRun("node", ["scripts/cli.js", ...args], { env, logFile: path.join(logs, `${log}.log`), timeoutSeconds });
-
-/** The command line in the background, so the background traffic keeps flowing; its time goes to the timings. */
-async function envapiAsync(args: string[], log: string, timeoutSeconds = 900): Promise<{ status: number | null; output: string }> {
-  const result = await runInBackground("node", ["scripts/cli.js", ...args], env, path.join(logs, `${log}.log`), timeoutSeconds);
-  timings.push(`${args.join(" ")} (${log})`.padEnd(48) + ` ${result.seconds.toFixed(1)} s`);
-  return result;
-}
-
-/** The API's settings as the fixture file says now. */
-function api() {
-  const settings = layeredSettings(settingsDir).get("staging") as { services: Array<{ name: string; image: { tag: string }; grayRelease: Record<string, unknown> }> };
-  return settings.services.find((service) => service.name === "api") as (typeof settings.services)[number];
-}
-
-function plan(log: string) {
-  const plans = path.join(work, "plans", log);
-  timed(`plan (${log})`, () => envapi(["plan", plans], `plan-${log}`));
-  const [files] = readPlanDir(plans);
-  return summarizeStack({ ...files, protected: false });
-}
-
-const history = (): ReleaseRecord[] => readHistory(path.join(settingsDir, "releases", "staging.json"));
-
-/** One answer of /version: its status, the version that served it, whether it was the misbehaviour switch, or the error. */
-interface Answer {
-  readonly status: number;
-  readonly version?: string;
-  readonly onPurpose: boolean;
-  /** When there was no answer: the error code, or "timeout" (5 s), and when it happened. */
-  readonly error?: string;
-  /** When it was asked (ISO 8601), to place a failure in the logs. */
-  readonly at: string;
-}
+const { envapi, envapiAsync, api, plan, history } = releaseCommands({ work, logs, timings, env: () => env, settingsDir: () => settingsDir });
 
 /** A GET of /version through Traefik by the fixture's host, on a connection of its own, within 5 s. */
 function version(): Promise<Answer> {
@@ -92,71 +57,15 @@ function version(): Promise<Answer> {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => {
-        let parsed: { version?: string } = {};
-        try {
-          parsed = JSON.parse(body) as { version?: string };
-        } catch {
-          // not JSON: Traefik's error page or nothing
-        }
-        const status = response.statusCode ?? 0;
-        resolve({ status, version: status === 200 ? parsed.version : undefined, onPurpose: body.includes("misbehaving on purpose"), at });
-      });
+      response.on("end", () => resolve({ ...answerOf(response.statusCode ?? 0, body), at }));
     });
     request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
     request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, onPurpose: false, error: error.code ?? error.message, at }));
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Background traffic: one request every 50 ms, at most `maxSeconds` and `maxRequests`, until stopped; it can pause. */
-function traffic(maxSeconds: number, maxRequests = 20 * maxSeconds) {
-  const answers: Answer[] = [];
-  let stopped = false;
-  let paused = false;
-  let busy = false;
-  const deadline = Date.now() + maxSeconds * 1000;
-  const done = (async () => {
-    while (!stopped && Date.now() < deadline && answers.length < maxRequests) {
-      if (paused) {
-        await sleep(20);
-        continue;
-      }
-      busy = true;
-      answers.push(await version());
-      busy = false;
-      await sleep(50);
-    }
-  })();
-  return {
-    answers,
-    pause: async () => {
-      paused = true;
-      while (busy) await sleep(10);
-    },
-    resume: () => {
-      paused = false;
-    },
-    stop: async () => {
-      stopped = true;
-      await done;
-      return answers;
-    },
-  };
-}
-
-/** The share of canary answers (in percent) over `count` sequential requests, and any failure among them. */
-async function canaryShare(count: number): Promise<{ share: number; failed: number }> {
-  let canary = 0;
-  let failed = 0;
-  for (let i = 0; i < count; i++) {
-    const answer = await version();
-    if (answer.status !== 200) failed++;
-    else if (answer.version === CANARY) canary++;
-  }
-  return { share: (100 * canary) / count, failed };
-}
+const traffic = (maxSeconds: number, maxRequests?: number) => backgroundTraffic(version, maxSeconds, maxRequests);
+const canaryShare = (count: number) => shareOf(version, count, CANARY);
 
 /** kubectl on the test's cluster; `-o json` output parsed. */
 function kc(...args: string[]): any {
@@ -192,9 +101,6 @@ async function routeTaken(): Promise<number> {
   await sleep(TRAEFIK_THROTTLE_MS);
   return (Date.now() - started) / 1000;
 }
-
-/** Failures the stable track (or Traefik) served: anything but a 200 and the canary's own misbehaviour. */
-const notOnPurpose = (answers: readonly Answer[]) => answers.filter((answer) => answer.status !== 200 && !answer.onPurpose);
 
 describe("release command on Kubernetes (real node, Traefik, Gateway API), end to end", () => {
   beforeAll(() => {
