@@ -36,9 +36,9 @@ describe("cli main", () => {
     expect(stderr.join("")).toContain("Usage: envapi <command> <environment | folder>");
   });
 
-  test("an unknown environment is a config error, exit 1, before anything is installed", () => {
+  test("an unknown environment is a config error, exit 1, before anything is installed", async () => {
     // WHEN deploying an environment that has no settings file  THEN it stops at the synth probe
-    expect(main(["deploy", "qa"], { ...process.env, ENVIRONMENTS: "", DEPLOY_TARGET: "" })).toBe(1);
+    expect(await main(["deploy", "qa"], { ...process.env, ENVIRONMENTS: "", DEPLOY_TARGET: "" })).toBe(1);
     expect(stderr.join("")).toContain('qa: unknown environment "qa" (known: dev, prod, staging)');
   });
 

@@ -1,4 +1,5 @@
 import { renderCaddyfile } from "../constructs/docker";
+import { proxyRouteRevision } from "../constructs/docker/caddyfile";
 
 const ports = { listenPort: 8080, healthPort: 2020 };
 const upstream = (host: string, weight = 1) => ({ host, port: 8080, weight });
@@ -17,6 +18,17 @@ describe("renderCaddyfile", () => {
     expect(caddyfile).toContain(":2020 {\n\tbind 127.0.0.1\n\trespond /healthz \"ok\" 200\n}");
     // AND any other host gets a 404
     expect(caddyfile).toContain('respond "no route for {host}" 404');
+  });
+
+  test("every answer of a route carries its revision, which changes with the weights and nothing else", () => {
+    // GIVEN a route at two weights
+    const at = (canary: number) => ({ host: "api.test.localhost", upstreams: [upstream("api-1", 100 - canary), upstream("api-canary-1", canary)] });
+    // THEN the route's handler sets its revision on every answer, before proxying
+    expect(renderCaddyfile([at(5)], ports)).toContain(`\thandle @route0 {\n\t\theader Envapi-Route "${proxyRouteRevision(at(5))}"\n\t\treverse_proxy `);
+    // AND another weight is another revision; the same weight, the same one
+    expect(proxyRouteRevision(at(5))).toMatch(/^[0-9a-f]{16}$/);
+    expect(proxyRouteRevision(at(25))).not.toBe(proxyRouteRevision(at(5)));
+    expect(proxyRouteRevision(at(5))).toBe(proxyRouteRevision(at(5)));
   });
 
   test("a path prefix matches the prefix and everything below it", () => {

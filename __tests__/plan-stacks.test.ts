@@ -14,7 +14,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 function synthOutput(stacks: ReadonlyArray<Pick<StackFacts, "stack" | "backend">>): string {
   const outdir = fs.mkdtempSync(path.join(work, "synth-"));
   for (const { stack, backend } of stacks) {
-    const facts: StackFacts = { stack, backend, platform: "docker", protected: false, preventDestroy: false, secretVariables: [], secretFiles: [], connection: { dockerHost: "unix:///var/run/docker.sock" }, images: [], urls: [] };
+    const facts: StackFacts = { stack, backend, platform: "docker", protected: false, preventDestroy: false, secretVariables: [], secretFiles: [], connection: { dockerHost: "unix:///var/run/docker.sock" }, images: [], urls: [], routes: [], served: [] };
     fs.mkdirSync(path.join(outdir, "stacks", stack), { recursive: true });
     fs.writeFileSync(path.join(outdir, "stacks", stack, STACK_FACTS_FILE), JSON.stringify(facts));
   }

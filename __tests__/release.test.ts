@@ -24,7 +24,13 @@ services:
 function context() {
   const deployed: string[] = [];
   const logged: string[] = [];
-  const value: ReleaseContext = { deploy: (environment) => deployed.push(environment), log: (message) => logged.push(message) };
+  const value: ReleaseContext = {
+    deploy: (environment) => {
+      deployed.push(environment);
+      return Promise.resolve();
+    },
+    log: (message) => logged.push(message),
+  };
   return { value, deployed, logged };
 }
 
@@ -66,10 +72,10 @@ describe("release command", () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
-  test("rollback needs a promoted release in the history", () => {
+  test("rollback needs a promoted release in the history", async () => {
     const dir = fixture(STAGING);
     const { value, deployed } = context();
-    expect(() => rollback("staging", env(dir), value)).toThrow(`staging: no promoted release to roll back (${path.join(dir, "releases", "staging.json")})`);
+    await expect(rollback("staging", env(dir), value)).rejects.toThrow(`staging: no promoted release to roll back (${path.join(dir, "releases", "staging.json")})`);
     expect(deployed).toEqual([]);
   });
 });

@@ -18,7 +18,8 @@ describe("stack facts", () => {
     // WHEN every stack is synthesized
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir });
     // THEN prod's facts come from its settings
-    expect(readStackFacts(path.join(outdir, "stacks", "prod"))).toEqual({
+    const prod = readStackFacts(path.join(outdir, "stacks", "prod"));
+    expect(prod).toEqual({
       stack: "prod",
       platform: "kubernetes",
       protected: true,
@@ -29,7 +30,46 @@ describe("stack facts", () => {
       connection: { kubeconfig: "~/.kube/config", context: "kind-envapi" },
       images: [{ reference: "envapi:0.1.0", build: "app" }],
       urls: ["http://api.prod.localhost/"],
+      routes: [expect.stringMatching(/^kubernetes_manifest\.kubernetes-environment_api_route_manifest_[0-9A-F]{8}$/)],
+      served: [
+        {
+          service: "api",
+          url: "http://api.prod.localhost/",
+          host: "api.prod.localhost",
+          path: "/",
+          revision: expect.stringMatching(/^[0-9a-f]{16}$/),
+          versions: ["0.1.0"],
+          errorsOnPurpose: false,
+          unreadyOnPurpose: false,
+        },
+      ],
     });
+    // AND the revision is the one the route's response header filter sets
+    type Route = { manifest: { spec: { rules: Array<{ filters: Array<{ responseHeaderModifier: { set: Array<{ value: string }> } }> }> } } };
+    const json: { resource: { kubernetes_manifest: Record<string, Route> } } = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "prod", "cdk.tf.json"), "utf8"));
+    const [route] = Object.values(json.resource.kubernetes_manifest);
+    expect(route.manifest.spec.rules[0].filters[0].responseHeaderModifier.set[0].value).toBe(prod.served[0].revision);
+  });
+
+  test.each([
+    [0, ["0.1.0"]],
+    [5, ["0.1.0", "0.2.0"]],
+    [100, ["0.2.0"]],
+  ])("at canary weight %i, staging's URL is answered by versions %j, with a revision of its own", (weight, versions) => {
+    const settings = patchedSettings({ staging: { services: [{ name: "api", grayRelease: { canaryWeight: weight } }] } });
+    const spec = validateEnvironments(settings).find((candidate) => candidate.name === "staging");
+    for (const platform of ["kubernetes", "docker"] as const) {
+      const facts = stackFacts(new EnvironmentStack(Testing.app(), "staging", { spec: spec as NonNullable<typeof spec>, platform }));
+      expect(facts.served.map((url) => url.versions)).toEqual([versions]);
+      expect(facts.served[0].revision).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
+  test("a track that fails a probe on purpose is not asked; one that errs on purpose may answer 500", () => {
+    const settings = patchedSettings({ staging: { services: [{ name: "api", grayRelease: { canaryWeight: 25, canaryMisbehave: { errorPercent: 50 } }, misbehave: { failReadiness: true } }] } });
+    const spec = validateEnvironments(settings).find((candidate) => candidate.name === "staging");
+    const facts = stackFacts(new EnvironmentStack(Testing.app(), "staging", { spec: spec as NonNullable<typeof spec> }));
+    expect(facts.served[0]).toMatchObject({ errorsOnPurpose: true, unreadyOnPurpose: true });
   });
 
   test.each([
@@ -50,7 +90,7 @@ describe("stack facts", () => {
   test("a Docker stack names the resource holding its routes, which a release applies first", () => {
     // WHEN staging is synthesized for Docker  THEN its facts name the proxy config's loader
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "staging", DEPLOY_TARGET: "docker" });
-    expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toMatch(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/);
+    expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toEqual([expect.stringMatching(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/)]);
     // AND where it answers is the proxy's port, by host
     expect(readStackFacts(path.join(outdir, "stacks", "staging")).urls).toEqual(["http://api.staging.localhost:8082/"]);
   });

@@ -70,6 +70,9 @@ type Server struct {
 	handler  http.Handler
 }
 
+// versionHeader carries the serving build's version on every response (the deploy's check reads it).
+const versionHeader = "Envapi-Version"
+
 // routes lists the served paths; anything else is labelled "other" in metrics.
 var routes = map[string]bool{
 	"/": true, "/livez": true, "/readyz": true, "/healthz": true,
@@ -272,6 +275,9 @@ func (s *Server) instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.metrics.inFlight.Add(1)
+		// Every answer names the version that served it, whatever the path, so a deploy can tell through the
+		// traffic entry that what answers is what the settings asked for.
+		w.Header().Set(versionHeader, s.build.Version)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			p := recover()

@@ -220,3 +220,14 @@ func TestPanicRecovery(t *testing.T) {
 		t.Errorf("panic not logged: %s", logs)
 	}
 }
+
+func TestEveryAnswerNamesItsVersion(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	s.SetReady(true)
+	for _, path := range []string{"/", "/version", "/readyz", "/no-such-path"} {
+		rec := do(t, s.Handler(), http.MethodGet, path)
+		if got := rec.Header().Get("Envapi-Version"); got != s.build.Version || got == "" {
+			t.Errorf("%s: Envapi-Version = %q, want %q", path, got, s.build.Version)
+		}
+	}
+}

@@ -13,7 +13,9 @@ import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { sweepOrphans } from "./docker-orphans";
 import { parsePlanPrArgs, PLAN_PR_USAGE, planPullRequest, PlanPrOptions } from "./plan-pr";
 import { planStacks } from "./plan-stacks";
+import { waitForAnswers } from "./entry-answers";
 import { release, rollback } from "./release";
+import { applyTrafficFirst } from "./traffic-first";
 
 const USAGE = `Usage: envapi <command> <environment | folder>
 
@@ -116,12 +118,31 @@ function loadImages(facts: StackFacts, env: NodeJS.ProcessEnv): void {
   if (held.length > 0) run("scripts/cluster.sh", ["load", ...held.map((image) => image.reference)], { env });
 }
 
+/** How long a deploy waits for each URL to answer through the traffic entry. */
+const ANSWER_TIMEOUT_SECONDS = 120;
+/** Good answers in a row that make a URL "answers". */
+const ANSWERS_IN_A_ROW = 5;
+
 /**
- * Deploys `environment`. With `routesFirst` (a release step) and a stack that has routes, it applies the routes
- * first (`-target`, which brings up every container they name and waits for health), then the rest: nothing the
- * proxy sends traffic to is removed before what replaces it is ready and routed to.
+ * The check that ends a deploy: each URL the stack serves answers through the traffic entry with its route's
+ * revision and a version the settings ask for (cli/entry-answers.ts). kwok's fake nodes run nothing: not asked there.
  */
-export function deploy(environment: string, base: NodeJS.ProcessEnv, options: { routesFirst?: boolean } = {}): void {
+function entryCheck(facts: StackFacts, env: NodeJS.ProcessEnv): () => Promise<void> {
+  if (facts.platform === "kubernetes" && env.CLUSTER_PROVIDER === "kwok") {
+    return () => {
+      log(`  answers not checked: the cluster's nodes are kwok's, which run no containers`);
+      return Promise.resolve();
+    };
+  }
+  const defaultPort = Number(env.HTTP_HOST_PORT || 80);
+  return () => waitForAnswers(facts.served, { defaultPort, timeoutSeconds: ANSWER_TIMEOUT_SECONDS, inARow: ANSWERS_IN_A_ROW, log });
+}
+
+/**
+ * Deploys `environment`, traffic first (cli/traffic-first.ts): the routes and what they send requests to, checked in
+ * effect at the traffic entry, then the rest (what lost its requests goes only then), then every URL checked.
+ */
+export async function deploy(environment: string, base: NodeJS.ProcessEnv): Promise<void> {
   const started = Date.now();
   const facts = probe(environment, base);
   requireBackendEnvironment([facts], base);
@@ -140,11 +161,24 @@ export function deploy(environment: string, base: NodeJS.ProcessEnv, options: { 
   const stackDir = path.join(outdir, "stacks", environment);
   terraform(env, stackDir, ["init", "-input=false", "-no-color"]);
   if (facts.platform === "docker") reportSweep(sweepOrphans(stackDir, env.TERRAFORM_BINARY_NAME || "terraform", env));
-  const routes = options.routesFirst ? readStackFacts(stackDir).routes : undefined;
-  if (routes !== undefined) terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s", `-target=${routes}`]);
-  terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s"]);
+  const stack = readStackFacts(stackDir);
+  const apply = (targets: readonly string[]) =>
+    terraform(env, stackDir, ["apply", "-input=false", "-auto-approve", "-lock-timeout=60s", ...(targets.length > 0 ? ["-compact-warnings"] : []), ...targets.map((target) => `-target=${target}`)]);
+  const check = entryCheck(stack, env);
+  await applyTrafficFirst({
+    applyRoutes: stack.routes.length > 0 ? () => apply(stack.routes) : undefined,
+    routesInEffect: async () => {
+      log(`routes applied; waiting for the traffic entry to answer with them before anything loses its requests`);
+      await check();
+    },
+    applyAll: () => apply([]),
+    answers: async () => {
+      log(`applied; waiting for every URL to answer as deployed`);
+      await check();
+    },
+  });
   log(`deployed ${environment} to ${facts.platform} in ${Math.round((Date.now() - started) / 1000)} s`);
-  for (const url of facts.urls ?? []) log(`  ${url}`);
+  for (const url of stack.urls) log(`  ${url}`);
 }
 
 function destroy(environment: string, base: NodeJS.ProcessEnv): void {
@@ -225,17 +259,18 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
       if (failed.length > 0) throw new CommandError(`planning failed for ${failed.join(", ")} (the report shows why)`);
       return 0;
     }
-    const context = { deploy: (name: string, stepEnv: NodeJS.ProcessEnv) => deploy(name, stepEnv, { routesFirst: true }), log };
+    const context = { deploy, log };
     switch (args.command) {
+      case "deploy":
+        return deploy(args.environment, env).then(() => 0, exitCode);
       case "release":
         return release(args.environment, env, context).then(() => 0, exitCode);
       case "rollback":
-        rollback(args.environment, env, context);
-        return 0;
+        return rollback(args.environment, env, context).then(() => 0, exitCode);
       case "plan-pr":
         throw new UsageError("envapi: plan-pr needs its options (see plan-pr --help)");
       default:
-        ({ deploy: (name: string, base: NodeJS.ProcessEnv) => deploy(name, base), destroy, orphans, plan })[args.command](args.environment, env);
+        ({ destroy, orphans, plan })[args.command](args.environment, env);
         return 0;
     }
   } catch (error) {

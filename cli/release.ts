@@ -17,8 +17,8 @@ import { readServiceEntry, settingsFile, writeCanary, writeCanaryWeight, writePr
 
 /** What the commands need from the command line around them. */
 export interface ReleaseContext {
-  /** Applies the environment as its settings file now says (routes first). */
-  readonly deploy: (environment: string, env: NodeJS.ProcessEnv) => void;
+  /** Applies the environment as its settings file now says, traffic first, and returns once it answers so. */
+  readonly deploy: (environment: string, env: NodeJS.ProcessEnv) => Promise<void>;
   readonly log: (message: string) => void;
 }
 
@@ -133,9 +133,9 @@ async function watch(spec: Environment, targets: CanaryTargets, thresholds: Thre
 }
 
 /** Times one step into the record. */
-function timed(record: ReleaseRecord, step: string, action: () => void): void {
+async function timed(record: ReleaseRecord, step: string, action: () => Promise<void>): Promise<void> {
   const started = Date.now();
-  action();
+  await action();
   record.steps[step] = Math.round((Date.now() - started) / 100) / 10;
 }
 
@@ -156,23 +156,23 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
       record.updated = new Date().toISOString();
       writeHistory(history, records);
     };
-    const apply = (step: string) => {
+    const apply = async (step: string) => {
       if (record === undefined) throw new Error("no release record");
-      timed(record, step, () => context.deploy(environment, env));
+      await timed(record, step, () => context.deploy(environment, env));
       save();
     };
 
     if (record !== undefined && record.status === "rolling-back") {
       context.log(`${environment}: finishing the rollback of ${record.service} ${record.toTag} a run before this one started`);
       writeCanaryWeight(file, record.service, 0);
-      apply("rollback");
+      await apply("rollback");
       record.status = "rolled-back";
       save();
       throw new CommandError(`${environment}: release of ${record.service} ${record.toTag} rolled back: ${record.reason ?? "interrupted"}`);
     }
     if (record !== undefined && record.status === "promoting") {
       context.log(`${environment}: finishing the promotion of ${record.service} ${record.toTag}`);
-      apply("promote");
+      await apply("promote");
       record.status = "promoted";
       save();
       return;
@@ -206,7 +206,7 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
     for (const step of steps.slice(first)) {
       context.log(`${environment}: step ${step}%: ${service.name} ${canaryTag}`);
       writeCanaryWeight(file, service.name, step);
-      apply(`${step}%`);
+      await apply(`${step}%`);
       spec = load(environment, env);
       const started = Date.now();
       const verdict = await analyse(spec, releasedService(spec), analysis, context, env);
@@ -217,7 +217,7 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
         save();
         context.log(`${environment}: the canary failed at ${step}%: rolling back to weight 0`);
         writeCanaryWeight(file, service.name, 0);
-        apply("rollback");
+        await apply("rollback");
         record.status = "rolled-back";
         save();
         throw new CommandError(`${environment}: release of ${service.name} ${canaryTag} rolled back at ${step}%: ${verdict.text}`);
@@ -227,7 +227,7 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
     save();
     context.log(`${environment}: every step passed: promoting ${service.name} ${canaryTag}`);
     writePromotion(file, service.name, canaryTag, canaryConfig);
-    apply("promote");
+    await apply("promote");
     record.status = "promoted";
     save();
     context.log(`${environment}: released ${service.name} ${canaryTag} (${Object.entries(record.steps).map(([step, seconds]) => `${step} ${seconds} s`).join(", ")}); commit ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), history)}`);
@@ -240,7 +240,7 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
  * Returns the environment to the release before the last promotion: through the canary track (the previous image
  * at 100%, routed to before the current containers go), then the service's entry as it was written then.
  */
-export function rollback(environment: string, env: NodeJS.ProcessEnv, context: ReleaseContext): void {
+export async function rollback(environment: string, env: NodeJS.ProcessEnv, context: ReleaseContext): Promise<void> {
   const settingsDir = settingsDirOf(env);
   const file = settingsFile(settingsDir, environment);
   const history = historyFile(settingsDir, environment);
@@ -256,9 +256,9 @@ export function rollback(environment: string, env: NodeJS.ProcessEnv, context: R
     const record: ReleaseRecord = { ...last, toTag: last.fromTag, started: new Date().toISOString(), updated: "", status: "running", steps: {}, fromTag: service.image.tag };
     context.log(`${environment}: rolling ${last.service} back from ${service.image.tag} to ${last.fromTag}`);
     writeCanary(file, last.service, last.fromTag, 100, last.fromConfig);
-    timed(record, "previous at 100%", () => context.deploy(environment, env));
+    await timed(record, "previous at 100%", () => context.deploy(environment, env));
     writeServiceEntry(file, last.service, last.fromEntry);
-    timed(record, "restore", () => context.deploy(environment, env));
+    await timed(record, "restore", () => context.deploy(environment, env));
     last.status = "reverted";
     record.status = "rolled-back";
     record.reason = `rollback of ${last.toTag}`;

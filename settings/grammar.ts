@@ -26,6 +26,20 @@ export function dns1123Subdomain(value: string, what = "name"): string | undefin
   return `is not a valid ${what} (DNS-1123 subdomain: dot-separated lowercase labels of letters, digits and "-", at most 253 characters${lengthNote(value, 253)})`;
 }
 
+/**
+ * A host name a route and an Ingress accept: a DNS-1123 subdomain whose every label has at most 63 characters
+ * (RFC 1123; the Gateway API and Ingress refuse a longer label at apply time) and that is not an IPv4 address
+ * (an Ingress host and a route hostname must be names).
+ */
+export function hostName(value: string): string | undefined {
+  const valid = 'dot-separated lowercase labels of letters, digits and "-", each at most 63 characters, at most 253 in all, not an IP address';
+  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) return `is not a valid host name (${valid}${lengthNote(value, 253)})`;
+  const long = value.split(".").find((label) => label.length > 63);
+  if (long !== undefined) return `is not a valid host name: its label "${long.slice(0, 20)}..." has ${long.length} characters (${valid})`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(value)) return `is an IP address, not a host name (${valid})`;
+  return undefined;
+}
+
 /** A label key: an optional DNS-1123 subdomain prefix and "/", then a name of at most 63 characters. */
 export function labelKey(value: string): string | undefined {
   const slash = value.lastIndexOf("/");

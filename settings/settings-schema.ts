@@ -58,7 +58,7 @@ function wholeNumber(min: number, max: number, valid = `a whole number from ${mi
 
 export const dns1123Label = checked(grammar.dns1123Label);
 const serviceName = checked(grammar.dns1035Label);
-const hostName = checked((value) => grammar.dns1123Subdomain(value, "host name"));
+const hostName = checked(grammar.hostName);
 const subdomainName = checked((value) => grammar.dns1123Subdomain(value));
 const httpPath = checked(grammar.httpPath);
 const envVarName = z.string().regex(ENV_VAR_NAME, {

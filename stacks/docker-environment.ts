@@ -23,6 +23,7 @@ import { DEFAULT_SETTINGS_DIR, Environment, ProbeSettings, ServiceSettings } fro
 import { hashBuildContext } from "../images/build-context";
 import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { APP_VARIABLES } from "../model/app-contract";
+import { RouteOfService } from "./route-of-service";
 import { ServiceSecrets } from "./secret-variables";
 
 /** A build context: where Terraform finds it, and its fingerprint. */
@@ -85,6 +86,8 @@ export class DockerEnvironment extends Construct {
   readonly network: IsolatedNetwork;
   /** The reverse proxy, when a service has an ingress. */
   readonly proxy?: IngressProxy;
+  /** The services' routes on the proxy, each held by the proxy config's loader. */
+  readonly routes: RouteOfService[] = [];
 
   constructor(scope: Construct, id: string, props: DockerEnvironmentProps) {
     super(scope, id);
@@ -94,6 +97,7 @@ export class DockerEnvironment extends Construct {
     this.network = new IsolatedNetwork(this, "network", { name: spec.namespace, labels, preventDestroy: props.preventDestroy });
 
     const routes: ProxyRoute[] = [];
+    const routed: string[] = [];
     const upstreamContainers: HardenedContainer[] = [];
     for (const service of spec.services) {
       const folder = service.image.build;
@@ -151,6 +155,7 @@ export class DockerEnvironment extends Construct {
         const { host, path: prefix } = service.ingress;
         const readiness = service.probes.readiness.check;
         routes.push({ host, path: prefix, upstreams: replicas.upstreams, healthPath: readiness.kind === "http" ? readiness.path : undefined });
+        routed.push(service.name);
         upstreamContainers.push(...replicas.replicas);
       }
     }
@@ -163,6 +168,9 @@ export class DockerEnvironment extends Construct {
         preventDestroy: props.preventDestroy,
         upstreamContainers,
       });
+      const { loader } = this.proxy.config;
+      const address = `${loader.terraformResourceType}.${loader.friendlyUniqueId}`;
+      this.proxy.revisions.forEach((revision, index) => this.routes.push({ service: routed[index], address, revision }));
     }
   }
 }

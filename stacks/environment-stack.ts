@@ -9,6 +9,7 @@ import { DockerEnvironment } from "./docker-environment";
 import { KubernetesEnvironment } from "./kubernetes-environment";
 import { LiteralStrings } from "./literal-strings";
 import { releaseState } from "./release-state";
+import { RouteOfService } from "./route-of-service";
 import { secretValues } from "./secret-variables";
 
 export { backendOf, type BackendConfig, type Platform } from "../settings";
@@ -29,8 +30,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly platform: Platform;
   /** Terraform refuses to destroy the namespace-level objects (protected, and not lifted by allowDestroy). */
   readonly preventDestroy: boolean;
-  /** Address of the resource holding the traffic routes (Docker: the proxy config's loader), when there is one. */
-  readonly routes?: string;
+  /** The services' routes at the traffic entry (none under Ingress routing or without an ingress). */
+  readonly routes: readonly RouteOfService[] = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -52,17 +53,15 @@ export class EnvironmentStack extends TerraformStack {
         });
         const environment = new KubernetesEnvironment(this, "kubernetes-environment", { spec, secrets, preventDestroy });
         new TerraformOutput(this, "namespace", { value: environment.namespace.name });
+        this.routes = environment.routes;
         break;
       }
       case "docker": {
         new DockerProvider(this, "docker", { host: spec.target.docker.host });
         const environment = new DockerEnvironment(this, "docker-environment", { spec, secrets, preventDestroy });
         new TerraformOutput(this, "network", { value: environment.network.network.name });
-        if (environment.proxy) {
-          new TerraformOutput(this, "ingress_url", { value: environment.proxy.url });
-          const loader = environment.proxy.config.loader;
-          this.routes = `${loader.terraformResourceType}.${loader.friendlyUniqueId}`;
-        }
+        if (environment.proxy) new TerraformOutput(this, "ingress_url", { value: environment.proxy.url });
+        this.routes = environment.routes;
         break;
       }
     }

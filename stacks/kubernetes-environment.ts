@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
 import { EgressRule, IsolatedNamespace, Probe, Protocol, ScraperAccess, WebService, WebServiceProps, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
 import { EgressSettings, Environment, HttpServiceSettings, ProbeSettings, ServiceSettings } from "../settings";
+import { RouteOfService } from "./route-of-service";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
@@ -28,6 +29,8 @@ export function probeOf({ check, ...timing }: ProbeSettings): Probe {
 
 export class KubernetesEnvironment extends Construct {
   readonly namespace: IsolatedNamespace;
+  /** The services' Gateway routes (none under Ingress routing). */
+  readonly routes: RouteOfService[] = [];
 
   constructor(scope: Construct, id: string, props: KubernetesEnvironmentProps) {
     super(scope, id);
@@ -77,6 +80,10 @@ export class KubernetesEnvironment extends Construct {
           ? new WebService(this, service.name, { ...workload, port: service.port, ...traffic(spec, service.ingress) })
           : new Worker(this, service.name, { ...workload, probes: workload.probes as WorkerProps["probes"] });
       addSidecars(built, service);
+      if (built.route !== undefined) {
+        const { manifest, revision } = built.route;
+        this.routes.push({ service: service.name, address: `${manifest.terraformResourceType}.${manifest.friendlyUniqueId}`, revision });
+      }
       if (service.kind === "http" && spec.metricsScraper !== undefined) {
         const source = spec.metricsScraper.cidr !== undefined ? { cidr: spec.metricsScraper.cidr } : { namespace: spec.metricsScraper.namespace as string };
         new ScraperAccess(built, "scraper-access", { namespace: this.namespace, name: service.name, podSelector: { "app.kubernetes.io/name": service.name }, port: service.port, source, preventDestroy: props.preventDestroy });

@@ -5,7 +5,8 @@ import * as path from "path";
 import { backendOf, BackendConfig, Environment, Platform } from "../settings";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles, variableName } from "./secret-variables";
-import { tracksOf } from "./release-state";
+import { failsAProbe, Misbehaviour } from "../model/app-contract";
+import { routedByGateway, tracksOf } from "./release-state";
 
 /** The file, in each stack's folder of the synth output. */
 export const STACK_FACTS_FILE = "stack.json";
@@ -30,16 +31,41 @@ export interface StackFacts {
   /** The images its workloads run (the tracks a gray release runs, the sidecars'): what a cluster's nodes must hold. */
   readonly images: readonly StackImage[];
   /**
-   * Address of the resource holding the traffic routes (Docker: the proxy config's loader, which depends on every
-   * container it routes to). A release applies it first (`-target`), bringing up and routing to what is new, and
-   * removes what is no longer routed to in a second apply. @default - none (Kubernetes, or no ingress)
+   * Addresses of the resources holding the traffic routes (Kubernetes: each HTTPRoute, which depends on the tracks
+   * it names; Docker: the proxy config's loader, which depends on every container it routes to). A deploy applies
+   * them first (`-target`): what they route to is brought up and ready, then routed to; what lost its traffic goes
+   * in a second apply, once the traffic entry answers with the new routes. Empty without a route (Ingress routing).
    */
-  readonly routes?: string;
+  readonly routes: readonly string[];
   /**
    * Where its HTTP services answer from this machine: by host, through the cluster's traffic entry (port 80, as
    * scripts/cluster.sh maps it) or the Docker ingress proxy's port. Names under .localhost resolve to 127.0.0.1.
    */
   readonly urls: readonly string[];
+  /** The same URLs with what must answer them once the stack is applied: what a deploy checks before it says so. */
+  readonly served: readonly ServedUrl[];
+}
+
+/** A URL an HTTP service is served on through the traffic entry, and what answers it once the stack is applied. */
+export interface ServedUrl {
+  /** The service. */
+  readonly service: string;
+  /** The URL as printed. */
+  readonly url: string;
+  /** The Host header the entry routes by. */
+  readonly host: string;
+  /** The path asked for (the route's prefix). */
+  readonly path: string;
+  /** The entry's port on this machine (127.0.0.1). @default - the cluster's traffic entry: HTTP_HOST_PORT, or 80 */
+  readonly port?: number;
+  /** The revision the entry sets on every answer of the route (model/route-revision.ts). @default - none: Ingress routing */
+  readonly revision?: string;
+  /** The versions that may answer: the tracks the settings give requests to. */
+  readonly versions: readonly string[];
+  /** A track with requests answers some of them with 500 on purpose (the misbehaviour switch). */
+  readonly errorsOnPurpose: boolean;
+  /** A track with requests fails a probe on purpose: it may never answer, so nothing is checked. */
+  readonly unreadyOnPurpose: boolean;
 }
 
 /** An image a stack runs. */
@@ -52,6 +78,7 @@ export interface StackImage {
 
 export function stackFacts(stack: EnvironmentStack): StackFacts {
   const { spec } = stack;
+  const served = servedOf(stack);
   const envSources = spec.services.flatMap((service) => service.secrets.flatMap((secret) => (secret.from?.env === undefined ? [] : [secret.from.env])));
   return {
     stack: spec.name,
@@ -63,20 +90,49 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
     images: imagesOf(spec, stack.platform),
-    urls: urlsOf(spec, stack.platform),
-    ...(stack.routes !== undefined ? { routes: stack.routes } : {}),
+    routes: [...new Set(stack.routes.map((route) => route.address))],
+    urls: served.map((url) => url.url),
+    served,
   };
 }
 
-function urlsOf(spec: Environment, platform: Platform): string[] {
-  const port = platform === "docker" ? `:${spec.target.docker.ingressPort}` : "";
+function servedOf(stack: EnvironmentStack): ServedUrl[] {
+  const { spec, platform } = stack;
+  const port = platform === "docker" ? spec.target.docker.ingressPort : undefined;
   return spec.services.flatMap((service) => {
     if (service.kind !== "http" || service.ingress === undefined) return [];
     // Plain HTTP: the traffic entry's `web` entry point serves every route, TLS ones too (their certificate is the
     // cluster's: a Secret the settings name); the Docker proxy serves plain HTTP.
     const { host, path: prefix } = service.ingress;
-    return [`http://${host}${port}${prefix}`];
+    const revision = stack.routes.find((route) => route.service === service.name)?.revision;
+    const tracks = requestedTracks(spec, service, platform);
+    return [
+      {
+        service: service.name,
+        url: `http://${host}${port === undefined ? "" : `:${port}`}${prefix}`,
+        host,
+        path: prefix,
+        ...(port === undefined ? {} : { port }),
+        ...(revision === undefined ? {} : { revision }),
+        versions: tracks.map((track) => track.version),
+        errorsOnPurpose: tracks.some((track) => (track.misbehaviour?.errorPercent ?? 0) > 0),
+        unreadyOnPurpose: tracks.some((track) => failsAProbe(track.misbehaviour)),
+      },
+    ];
   });
+}
+
+/** The tracks the settings give requests to: by weight behind a route or the Docker proxy, by replicas otherwise. */
+function requestedTracks(spec: Environment, service: Environment["services"][number], platform: Platform): Array<{ version: string; misbehaviour?: Misbehaviour }> {
+  const stable = { version: service.image.tag, misbehaviour: service.misbehave };
+  const { canaryTag, canaryWeight, canaryMisbehave } = service.grayRelease;
+  if (canaryTag === undefined) return [stable];
+  const canary = { version: canaryTag, misbehaviour: canaryMisbehave };
+  const split = tracksOf(spec, service, platform);
+  const weighed = platform === "docker" || routedByGateway(spec, service, platform);
+  const stableServes = weighed ? canaryWeight < 100 : split.stable > 0;
+  const canaryServes = weighed ? canaryWeight > 0 : split.canary > 0;
+  return [...(stableServes ? [stable] : []), ...(canaryServes ? [canary] : [])];
 }
 
 function imagesOf(spec: Environment, platform: Platform): StackImage[] {

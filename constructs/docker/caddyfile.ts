@@ -1,4 +1,5 @@
 // The reverse proxy's configuration as a Caddyfile: one listener, one route per host, weighted upstreams.
+import { ROUTE_REVISION_HEADER, routeRevision } from "../../model/route-revision";
 import { Upstream } from "./container-service";
 
 /** Requests for `host` (with or without a port) under `path` go to `upstreams`. */
@@ -44,6 +45,12 @@ function checkRoute(route: ProxyRoute): void {
   }
 }
 
+/** The route's revision, which the proxy sets on every answer of the route (model/route-revision.ts). */
+export function proxyRouteRevision(route: ProxyRoute): string {
+  const backends = route.upstreams.map((upstream) => ({ name: `${upstream.host}:${upstream.port}`, weight: upstream.weight }));
+  return routeRevision({ host: route.host, path: route.path ?? "/", backends });
+}
+
 /** Renders the Caddyfile. Routes are validated: the file is generated, never hand-edited. */
 export function renderCaddyfile(routes: readonly ProxyRoute[], options: CaddyfileOptions): string {
   routes.forEach(checkRoute);
@@ -68,6 +75,8 @@ export function renderCaddyfile(routes: readonly ProxyRoute[], options: Caddyfil
     const prefix = (route.path ?? "/").replace(/\/+$/, "");
     lines.push(`\t${matcher} {`, `\t\thost ${quoted(route.host)}`, ...(prefix ? [`\t\tpath ${quoted(prefix)} ${quoted(`${prefix}/*`)}`] : []), "\t}");
     lines.push(`\thandle ${matcher} {`);
+    // Set before the upstream answers, on every answer of the route: a deploy reads it to know the proxy took it.
+    lines.push(`\t\theader ${ROUTE_REVISION_HEADER} ${quoted(proxyRouteRevision(route))}`);
     lines.push(`\t\treverse_proxy ${route.upstreams.map((upstream) => `${upstream.host}:${upstream.port}`).join(" ")} {`);
     lines.push(`\t\t\tlb_policy weighted_round_robin ${route.upstreams.map((upstream) => upstream.weight).join(" ")}`);
     lines.push("\t\t\tlb_try_duration 5s", "\t\t\tlb_try_interval 250ms");

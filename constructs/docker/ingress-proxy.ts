@@ -2,7 +2,7 @@
 // environment's internal network, published on one host port (loopback only by default). It sits on two
 // networks: its own edge network, where the port is published, and the environment's internal network.
 import { Construct } from "constructs";
-import { CaddyfileOptions, ProxyRoute, renderCaddyfile } from "./caddyfile";
+import { CaddyfileOptions, proxyRouteRevision, ProxyRoute, renderCaddyfile } from "./caddyfile";
 import { LocalImage } from "./container-image";
 import { FileVolume } from "./file-volume";
 import { ContainerResources, HardenedContainer } from "./hardened-container";
@@ -79,6 +79,8 @@ export class IngressProxy extends Construct {
   readonly url: string;
   /** The volume of the proxy's config; its loader is what a route change replaces (the proxy reloads, never restarts). */
   readonly config: FileVolume;
+  /** Each route's revision, which the proxy sets on every answer of the route, in the order of `routes`. */
+  readonly revisions: readonly string[];
 
   constructor(scope: Construct, id: string, props: IngressProxyProps) {
     super(scope, id);
@@ -86,6 +88,7 @@ export class IngressProxy extends Construct {
     const image = props.image ?? ProxyImage.localBuild();
     const labels = { ...props.network.labels, component: "ingress-proxy" };
     this.caddyfile = renderCaddyfile(props.routes, PORTS);
+    this.revisions = props.routes.map(proxyRouteRevision);
     this.url = `http://${props.hostIp ?? "127.0.0.1"}:${props.hostPort}`;
 
     // Its own bridge, not Docker's default one: proxies of different environments never share a network.

@@ -5,6 +5,7 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { ROUTE_REVISION_HEADER, routeRevision } from "../../model/route-revision";
 import { IsolatedNamespace } from "./isolated-namespace";
 
 /** The Gateway a route attaches to. */
@@ -55,6 +56,8 @@ const MAX_WEIGHT = 1_000_000;
 export class HttpRoute extends Construct {
   /** The kubernetes_manifest holding the route. */
   readonly manifest: Manifest;
+  /** The route's revision, which the traffic entry sets on every answer it routes (model/route-revision.ts). */
+  readonly revision: string;
 
   constructor(scope: Construct, id: string, props: HttpRouteProps) {
     super(scope, id);
@@ -66,6 +69,9 @@ export class HttpRoute extends Construct {
     }
     if (!backends.some((backend) => backend.weight > 0)) throw new Error(`${props.name}: a route needs a backend with a weight above 0`);
     const namespaceName = props.namespace.namespace.metadata.name;
+    const path = props.path ?? "/";
+    // A Service's name is a reference until apply; its construct path names it as well, and literally.
+    this.revision = routeRevision({ host: props.host, path, backends: backends.map((backend) => ({ name: backend.service.node.path, weight: backend.weight })) });
     this.manifest = new Manifest(this, "manifest", {
       manifest: {
         apiVersion: "gateway.networking.k8s.io/v1",
@@ -85,7 +91,9 @@ export class HttpRoute extends Construct {
           hostnames: [props.host],
           rules: [
             {
-              matches: [{ path: { type: "PathPrefix", value: props.path ?? "/" } }],
+              matches: [{ path: { type: "PathPrefix", value: path } }],
+              // The entry names the route it served by: a deploy reads it to know the entry took this revision.
+              filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name: ROUTE_REVISION_HEADER, value: this.revision }] } }],
               backendRefs: backends.map((backend) => ({ group: "", kind: "Service", name: backend.service.metadata.name, port: backend.port, weight: backend.weight })),
             },
           ],

@@ -5,6 +5,7 @@ import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ResourceAmounts } from "../../model/resource-amounts";
 import { DEFAULT_TRAFFIC_ENTRY } from "../../model/service-defaults";
@@ -71,6 +72,11 @@ export class IsolatedNamespace extends Construct {
   readonly name: string;
   /** Labels every object in the namespace carries. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * What must be in place before a pod runs in the namespace: its quota, container defaults and network policies.
+   * Workloads depend on them, so no pod ever runs unisolated, not even during the first apply.
+   */
+  readonly guards: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: IsolatedNamespaceProps) {
     super(scope, id);
@@ -94,7 +100,7 @@ export class IsolatedNamespace extends Construct {
     // Everything below references the namespace resource, so Terraform creates it first.
     const inNamespace = (name: string) => ({ ...metadata, name, namespace: this.namespace.metadata.name });
 
-    new ResourceQuotaV1(this, "quota", {
+    this.guard(new ResourceQuotaV1(this, "quota", {
       metadata: inNamespace("quota"),
       spec: {
         hard: {
@@ -106,9 +112,9 @@ export class IsolatedNamespace extends Construct {
         },
       },
       lifecycle,
-    });
+    }));
 
-    new LimitRangeV1(this, "limits", {
+    this.guard(new LimitRangeV1(this, "limits", {
       metadata: inNamespace("container-defaults"),
       spec: {
         limit: [
@@ -120,35 +126,35 @@ export class IsolatedNamespace extends Construct {
         ],
       },
       lifecycle,
-    });
+    }));
 
     const policies = new Construct(this, "network-policies");
-    new NetworkPolicyV1(policies, "deny-all-ingress", {
+    this.guard(new NetworkPolicyV1(policies, "deny-all-ingress", {
       metadata: inNamespace("deny-all-ingress"),
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
       lifecycle,
-    });
-    new NetworkPolicyV1(policies, "allow-same-namespace", {
+    }));
+    this.guard(new NetworkPolicyV1(policies, "allow-same-namespace", {
       metadata: inNamespace("allow-same-namespace"),
       spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
       lifecycle,
-    });
+    }));
     const ingressController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": props.ingressControllerNamespace ?? DEFAULT_TRAFFIC_ENTRY.namespace } } };
-    new NetworkPolicyV1(policies, "allow-ingress-controller", {
+    this.guard(new NetworkPolicyV1(policies, "allow-ingress-controller", {
       metadata: inNamespace("allow-ingress-controller"),
       spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [ingressController] }] },
       lifecycle,
-    });
+    }));
 
     // Egress: denied by default (a compromised pod reaches nothing it was not meant to), then allowed where pods
     // must go. Replies to allowed incoming connections are not egress, so serving needs no rule here.
-    new NetworkPolicyV1(policies, "deny-all-egress", {
+    this.guard(new NetworkPolicyV1(policies, "deny-all-egress", {
       metadata: inNamespace("deny-all-egress"),
       spec: { podSelector: {}, policyTypes: ["Egress"] },
       lifecycle,
-    });
+    }));
     const dns = props.clusterDns ?? KUBE_DNS;
-    new NetworkPolicyV1(policies, "allow-dns", {
+    this.guard(new NetworkPolicyV1(policies, "allow-dns", {
       metadata: inNamespace("allow-dns"),
       spec: {
         podSelector: {},
@@ -164,25 +170,30 @@ export class IsolatedNamespace extends Construct {
         ],
       },
       lifecycle,
-    });
-    new NetworkPolicyV1(policies, "allow-same-namespace-egress", {
+    }));
+    this.guard(new NetworkPolicyV1(policies, "allow-same-namespace-egress", {
       metadata: inNamespace("allow-same-namespace-egress"),
       spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
       lifecycle,
-    });
+    }));
     // A service's public host goes through the traffic entry, so pods may call each other's environments that way.
-    new NetworkPolicyV1(policies, "allow-ingress-controller-egress", {
+    this.guard(new NetworkPolicyV1(policies, "allow-ingress-controller-egress", {
       metadata: inNamespace("allow-ingress-controller-egress"),
       spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [ingressController] }] },
       lifecycle,
-    });
+    }));
     const allowed = props.egress ?? [];
     if (allowed.length > 0) {
-      new NetworkPolicyV1(policies, "allow-egress", {
+      this.guard(new NetworkPolicyV1(policies, "allow-egress", {
         metadata: inNamespace("allow-egress"),
         spec: { podSelector: {}, policyTypes: ["Egress"], egress: allowed.map((rule) => rule.render()) },
         lifecycle,
-      });
+      }));
     }
+  }
+
+  private guard<T extends ITerraformDependable>(resource: T): T {
+    this.guards.push(resource);
+    return resource;
   }
 }

@@ -176,12 +176,6 @@ export interface VolumeOptions {
   readonly inMemory?: boolean;
 }
 
-/** Pod annotations carrying the gray-release state, so a plan shows each step. */
-export const GRAY_RELEASE_ANNOTATIONS = {
-  weight: "gray-release/weight",
-  split: "gray-release/split",
-} as const;
-
 const SERVICE_PORT = 80;
 
 /** The node label pods are spread across unless told otherwise. */
@@ -368,15 +362,10 @@ export class Workload extends Construct {
 
   private deployments(main: (track: Track) => DeploymentV1SpecTemplateSpecContainer, split: ReplicaSplit, routed: boolean): { stable?: DeploymentV1; canary?: DeploymentV1 } {
     const { props } = this;
-    const weight = props.grayRelease?.weight ?? 0;
     // Under a route the stable track keeps its replicas at every weight, so its autoscaler never pauses.
     const autoscaled = props.autoscaling !== undefined && (split.canary === 0 || routed);
     // A config change alters the pod template, so Kubernetes rolls the pods.
     const configChecksum = createHash("sha256").update(JSON.stringify(Object.entries(props.config ?? {}).sort())).digest("hex");
-    const grayAnnotations = {
-      [GRAY_RELEASE_ANNOTATIONS.weight]: String(weight),
-      [GRAY_RELEASE_ANNOTATIONS.split]: `stable=${split.stable} canary=${split.canary} effective=${split.effectiveWeight}%`,
-    };
     // Every pod of the service counts, both tracks: the selector is the service's, not the track's.
     const mostPods = Math.max(props.replicas ?? DEFAULT_REPLICAS, props.autoscaling?.maxReplicas ?? 0);
     const spreadAcross = props.spreadAcross ?? SPREAD_ACROSS_NODES;
@@ -393,7 +382,6 @@ export class Workload extends Construct {
           name: track === "stable" ? this.objectName : `${this.objectName}-canary`,
           namespace: this.namespaceName,
           labels: { ...this.labels, track },
-          annotations: grayAnnotations,
         },
         spec: {
           replicas: String(replicas),
@@ -422,6 +410,8 @@ export class Workload extends Construct {
         // A track that fails a probe on purpose never finishes its rollout (maxUnavailable 0 keeps its old pods
         // serving): Terraform does not wait for it, so the apply ends and the probe's effect can be watched.
         waitForRollout: failsAProbe(misbehaviour) ? false : undefined,
+        // No pod runs before the namespace's quota, defaults and network policies are in place.
+        dependsOn: this.props.namespace.guards,
         // Under autoscaling the HPA owns the replica count after creation.
         lifecycle: ignoreReplicas ? { ignoreChanges: ["spec[0].replicas"] } : undefined,
       });
