@@ -38,7 +38,7 @@ const quiet = { defaultPort: 80, timeoutSeconds: 3, inARow: 3 };
 describe("waitForAnswers", () => {
   test("waits through the entry's own 404 and an old revision until the URL answers with the new one, by its host", async () => {
     // GIVEN an entry without the route at first, then with the previous revision, then the new one
-    const server = await entry((n) =>
+    const server = await entry((n): { status: number; headers: Record<string, string> } =>
       n < 2 ? { status: 404, headers: {} } : n < 4 ? { status: 200, headers: { "Envapi-Route": "fedcba9876543210", "Envapi-Version": "1.0.0" } } : { status: 200, headers: { "Envapi-Route": "0123456789abcdef", "Envapi-Version": "1.0.0" } },
     );
     const logged: string[] = [];

@@ -90,7 +90,10 @@ describe("stack facts", () => {
   test("a Docker stack names the resource holding its routes, which a release applies first", () => {
     // WHEN staging is synthesized for Docker  THEN its facts name the proxy config's loader
     synthesizeApp({ ...NEUTRAL, CDKTF_OUTDIR: outdir, ENVIRONMENTS: "staging", DEPLOY_TARGET: "docker" });
-    expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toEqual([expect.stringMatching(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/)]);
+    expect(readStackFacts(path.join(outdir, "stacks", "staging")).routes).toEqual([
+      expect.stringMatching(/^docker_container\.docker-environment_ingress_config_loader_[0-9A-F]{8}$/),
+      expect.stringMatching(/^docker_container\.docker-environment_ingress_proxy_container_[0-9A-F]{8}$/),
+    ]);
     // AND where it answers is the proxy's port, by host
     expect(readStackFacts(path.join(outdir, "stacks", "staging")).urls).toEqual(["http://api.staging.localhost:8082/"]);
   });

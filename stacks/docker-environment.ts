@@ -168,9 +168,9 @@ export class DockerEnvironment extends Construct {
         preventDestroy: props.preventDestroy,
         upstreamContainers,
       });
-      const { loader } = this.proxy.config;
-      const address = `${loader.terraformResourceType}.${loader.friendlyUniqueId}`;
-      this.proxy.revisions.forEach((revision, index) => this.routes.push({ service: routed[index], address, revision }));
+      // The proxy container too: on a first deploy it does not exist yet, and the routes are checked through it.
+      const addresses = [this.proxy.config.loader, this.proxy.proxy.container].map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`);
+      this.proxy.revisions.forEach((revision, index) => this.routes.push({ service: routed[index], addresses, revision }));
     }
   }
 }

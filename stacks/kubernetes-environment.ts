@@ -82,7 +82,7 @@ export class KubernetesEnvironment extends Construct {
       addSidecars(built, service);
       if (built.route !== undefined) {
         const { manifest, revision } = built.route;
-        this.routes.push({ service: service.name, address: `${manifest.terraformResourceType}.${manifest.friendlyUniqueId}`, revision });
+        this.routes.push({ service: service.name, addresses: [`${manifest.terraformResourceType}.${manifest.friendlyUniqueId}`], revision });
       }
       if (service.kind === "http" && spec.metricsScraper !== undefined) {
         const source = spec.metricsScraper.cidr !== undefined ? { cidr: spec.metricsScraper.cidr } : { namespace: spec.metricsScraper.namespace as string };

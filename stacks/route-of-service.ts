@@ -4,8 +4,11 @@
 export interface RouteOfService {
   /** The service routed. */
   readonly service: string;
-  /** The Terraform address of the resource holding the route (Docker: the proxy config's loader, shared). */
-  readonly address: string;
+  /**
+   * Terraform addresses of what must be applied for the route to be served: the resource holding it and, on Docker,
+   * the proxy that serves it (the proxy config's loader and the proxy container, shared by every route).
+   */
+  readonly addresses: readonly string[];
   /** The revision the traffic entry sets on every answer of the route (model/route-revision.ts). */
   readonly revision: string;
 }

@@ -90,7 +90,7 @@ export function stackFacts(stack: EnvironmentStack): StackFacts {
     backend: backendOf(spec, stack.platform),
     connection: stack.platform === "kubernetes" ? { kubeconfig: spec.target.kubernetes.configPath, context: spec.target.kubernetes.context } : { dockerHost: spec.target.docker.host },
     images: imagesOf(spec, stack.platform),
-    routes: [...new Set(stack.routes.map((route) => route.address))],
+    routes: [...new Set(stack.routes.flatMap((route) => route.addresses))],
     urls: served.map((url) => url.url),
     served,
   };

@@ -134,6 +134,20 @@ export function docker(...args: string[]): string {
   return status === 0 ? output.trim() : "";
 }
 
+/**
+ * A busy machine on demand: with E2E_CPU_HOG=N, N busy loops in a sibling container with Docker's default CPU
+ * weight (as an image build has; host processes barely compete with containers), bounded to `maxSeconds`, on no
+ * network. Returns what stops it (nothing runs without the variable). The image is the toolchain's builder image.
+ */
+export function cpuHog(label: string, maxSeconds = 1800): { hogs: number; stop: () => void } {
+  const hogs = Number(process.env.E2E_CPU_HOG ?? 0);
+  if (!Number.isInteger(hogs) || hogs < 0 || hogs > 16) throw new Error(`E2E_CPU_HOG "${process.env.E2E_CPU_HOG}" is not a number of busy loops from 0 to 16`);
+  if (hogs === 0) return { hogs, stop: () => undefined };
+  const name = `envapi-e2e-cpu-hog-${process.pid}-${label}`;
+  mustRun("docker", ["run", "-d", "--rm", "--name", name, "--label", `e2e-cpu-hog=${label}`, "--network", "none", "golang:1.26", "sh", "-c", `for i in $(seq ${hogs}); do timeout ${maxSeconds} sh -c 'while :; do :; done' & done; wait`], { timeoutSeconds: 120 });
+  return { hogs, stop: () => void docker("rm", "-f", name) };
+}
+
 /** Every descendant process of `pid`. */
 export function descendants(pid: number): number[] {
   const children = sh("pgrep", ["-P", String(pid)]).output.split("\n").filter(Boolean).map(Number);

@@ -10,7 +10,7 @@ import * as path from "path";
 import { summarizeStack } from "../../plan-report/summarize";
 import { readPlanDir } from "../../plan-report/read-plan-dir";
 import { layeredSettings } from "../../settings";
-import { descendants, docker, get, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
+import { cpuHog, descendants, docker, get, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const ENVIRONMENTS = ["staging", "dev"] as const;
 type Name = (typeof ENVIRONMENTS)[number];
@@ -20,7 +20,7 @@ const logs = path.join(work, "logs");
 const out = path.join(work, "synth");
 const runId = `run-${Date.now()}-${process.pid}`;
 const canary = `e2e-secret-${Math.random().toString(36).slice(2, 14)}`;
-const hog = `envapi-e2e-cpu-hog-${process.pid}`;
+let hog: ReturnType<typeof cpuHog> = { hogs: 0, stop: () => undefined };
 const mine = `label=e2e-run=${runId}`;
 const timings = new Timings();
 const { timed } = timings;
@@ -102,15 +102,11 @@ describe("Docker target, end to end", () => {
     }
     settingsDir = settingsCopy(path.join(work, "settings"), Object.fromEntries(ENVIRONMENTS.map((name) => [name, { labels: { "e2e-run": runId }, backend: { kind: "local", path: path.join(work, "state", `${name}.tfstate`) } }])));
     env = { ...env, SETTINGS_DIR: settingsDir, DEPLOY_TARGET: "docker", CDKTF_OUTDIR: out, ENVIRONMENTS: "", TF_VAR_api_db_password: canary };
-    const hogs = Number(process.env.E2E_CPU_HOG ?? 0);
-    if (hogs > 0) {
-      // A sibling container with Docker's default CPU weight, as an image build is; host processes barely compete.
-      docker("run", "-d", "--rm", "--name", hog, "--label", `e2e-run=${runId}`, "--network", "none", "golang:1.26", "sh", "-c", `for i in $(seq ${hogs}); do timeout 900 sh -c 'while :; do :; done' & done; wait`);
-    }
+    hog = cpuHog("docker");
   });
 
   afterAll(() => {
-    docker("rm", "-f", hog);
+    hog.stop();
     for (const name of ENVIRONMENTS) if (leftovers(name).length > 0) sh("node", ["scripts/cli.js", "destroy", name], { env, logFile: path.join(logs, `cleanup-${name}.log`), timeoutSeconds: 300 });
     removeLabelled(mine);
     // State and plans hold the test secret; the logs stay.

@@ -12,7 +12,7 @@ import * as path from "path";
 import { environmentAfter } from "../../cli/_processes";
 import { splitReplicas } from "../../model/gray-release";
 import { Environment, loadEnvironments } from "../../settings";
-import { get, mustRun, patchSettings, settingsCopy, sh, Timings, waitFor } from "./_e2e";
+import { cpuHog, get, mustRun, patchSettings, settingsCopy, sh, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-real-node-"));
 const logs = path.join(work, "logs");
@@ -30,6 +30,7 @@ let settingsDir: string;
 let environments: Map<string, Environment>;
 let staging: Environment;
 let clusterStarted = false;
+let hog: ReturnType<typeof cpuHog> = { hogs: 0, stop: () => undefined };
 
 const log = (name: string) => path.join(logs, `${name}.log`);
 
@@ -148,9 +149,13 @@ describe("Kubernetes target on real pods, end to end", () => {
     readSettings();
     env = { ...env, SETTINGS_DIR: settingsDir, CDKTF_OUTDIR: out, TF_VAR_api_db_password: password, ENVIRONMENTS: "", DEPLOY_TARGET: "" };
     fs.rmSync(out, { recursive: true, force: true });
+    // With E2E_CPU_HOG=N every deploy below runs beside N busy loops (a busy machine).
+    hog = cpuHog("real-node");
+    timings.push(`CPU hog (E2E_CPU_HOG)`.padEnd(48) + ` ${hog.hogs} busy loops`);
   });
 
   afterAll(() => {
+    hog.stop();
     sh("kubectl", kubectlArgs(["delete", "namespace", outside, "--ignore-not-found", "--wait=false"]), { env });
     // What a failed test left (the last test destroys them all; destroying nothing is quick).
     for (const name of ENVIRONMENTS) {

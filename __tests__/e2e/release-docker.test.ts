@@ -11,7 +11,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { ReleaseRecord } from "../../cli/release-history";
 import { Answer, answerOf, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
-import { docker, freePort, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
+import { cpuHog, docker, freePort, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-"));
 const logs = path.join(work, "logs");
@@ -32,6 +32,7 @@ const WINDOW_SECONDS = 12;
 let env: NodeJS.ProcessEnv = process.env;
 let settingsDir = "";
 let port = 0;
+let hog: ReturnType<typeof cpuHog> = { hogs: 0, stop: () => undefined };
 
 const STABLE = "1.0.0";
 const CANARY = "2.0.0";
@@ -108,9 +109,13 @@ describe("release command on the Docker target, end to end", () => {
     for (const other of ["dev", "prod"]) fs.rmSync(path.join(settingsDir, `${other}.yaml`));
     env = { ...env, SETTINGS_DIR: settingsDir, DEPLOY_TARGET: "docker", CDKTF_OUTDIR: path.join(work, "synth"), ENVIRONMENTS: "", TF_VAR_api_db_password: `e2e-${runId}` };
     timed("deploy staging (fixture)", () => envapi(["deploy", "staging"], "deploy"));
+    // With E2E_CPU_HOG=N every release and deploy below runs beside N busy loops (a busy machine).
+    hog = cpuHog("release-docker");
+    timings.push(`CPU hog (E2E_CPU_HOG)`.padEnd(48) + ` ${hog.hogs} busy loops`);
   });
 
   afterAll(() => {
+    hog.stop();
     if (leftovers().length > 0) sh("node", ["scripts/cli.js", "destroy", "staging"], { env, logFile: path.join(logs, "destroy.log"), timeoutSeconds: 300 });
     for (const [list, remove] of [
       [["ps", "-aq"], ["rm", "-f"]],

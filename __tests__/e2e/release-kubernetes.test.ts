@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { environmentAfter } from "../../cli/_processes";
 import { ReleaseRecord } from "../../cli/release-history";
 import { Answer, answerOf, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
-import { docker, mustRun, patchSettings, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
+import { cpuHog, docker, mustRun, patchSettings, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-k8s-"));
 const logs = path.join(work, "logs");
@@ -40,6 +40,7 @@ const ENTRY_PORT = 80;
 let env: NodeJS.ProcessEnv = process.env;
 let settingsDir = "";
 let clusterStarted = false;
+let hog: ReturnType<typeof cpuHog> = { hogs: 0, stop: () => undefined };
 
 const STABLE = "1.0.0";
 const CANARY = "2.0.0";
@@ -133,9 +134,13 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     for (const other of ["dev", "prod"]) fs.rmSync(path.join(settingsDir, `${other}.yaml`));
     env = { ...env, SETTINGS_DIR: settingsDir, DEPLOY_TARGET: "kubernetes", CDKTF_OUTDIR: path.join(work, "synth"), ENVIRONMENTS: "", TF_VAR_api_db_password: `e2e-${runId}` };
     timed("deploy staging (fixture)", () => envapi(["deploy", "staging"], "deploy"));
+    // With E2E_CPU_HOG=N every release and deploy below runs beside N busy loops (a busy machine).
+    hog = cpuHog("release-kubernetes");
+    timings.push(`CPU hog (E2E_CPU_HOG)`.padEnd(48) + ` ${hog.hogs} busy loops`);
   });
 
   afterAll(() => {
+    hog.stop();
     if (settingsDir !== "") sh("node", ["scripts/cli.js", "destroy", "staging"], { env, logFile: path.join(logs, "destroy.log"), timeoutSeconds: 300 });
     for (const tag of [STABLE, CANARY, PROMETHEUS_CANARY]) docker("rmi", `${repository}:${tag}`);
     if (clusterStarted && process.env.E2E_KEEP_CLUSTER !== "1") sh("scripts/cluster.sh", ["down"], { env, logFile: path.join(logs, "cluster-down.log") });
