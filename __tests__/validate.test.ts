@@ -44,7 +44,7 @@ describe("settings validation", () => {
     ["analysis success above 100", { staging: api({ grayRelease: { analysis: { minSuccessPercent: 101 } } }) }, "staging: services.api.grayRelease.analysis.minSuccessPercent 101 is not a percentage from 0 to 100"],
     ["canary without tag", { dev: api({ grayRelease: { canaryWeight: 25 } }) }, "dev: services.api.grayRelease.canaryTag (missing) is missing: a canary weight of 25 needs the canary image tag"],
     ["secret without source", { staging: api({ secrets: [{ name: "DB_PASSWORD", from: null }] }) }, 'staging: services.api.secrets.DB_PASSWORD.from (missing) has no source (set "env: TF_VAR_<name>" or "file: <path>"'],
-    ["secret env not a TF_VAR", { staging: api({ secrets: [{ name: "DB_PASSWORD", from: { env: "DB_PASSWORD" } }] }) }, 'staging: services.api.secrets.DB_PASSWORD.from.env "DB_PASSWORD" is not a Terraform variable environment name'],
+    ["secret env not a TF_VAR", { staging: api({ secrets: [{ name: "DB_PASSWORD", from: { env: "DB_PASSWORD" } }] }) }, 'staging: services.api.secrets.DB_PASSWORD.from.env (a value of 11 characters, not shown: a secret\'s place) is not a Terraform variable environment name'],
     ["latest outside dev", { staging: api({ image: { tag: "latest" } }) }, 'staging: services.api.image.tag "latest" is only allowed in dev (pin a version tag)'],
     ["wrong type", { staging: api({ replicas: "two" }) }, 'staging: services.api.replicas "two" has the wrong type (expected number, received string)'],
     ["autoscaling max below min", { staging: api({ autoscaling: { maxReplicas: 1 } }) }, "staging: services.api.autoscaling.maxReplicas 1 is below minReplicas (2)"],
@@ -107,7 +107,7 @@ describe("settings validation", () => {
     ["s3 region with a space", { dev: { backend: { kind: "s3", bucket: "state", key: "k", region: "eu west" } } }, 'dev: backend.region "eu west" is not a region name'],
     ["local state path with a newline", { dev: { backend: { kind: "local", path: "state\n.tfstate" } } }, 'dev: backend.path "state\\n.tfstate" contains a control character'],
     ["config value with a NUL", { dev: api({ config: { GREETING: "a\u0000b" } }) }, 'dev: services.api.config.GREETING "a\\u0000b" contains a NUL character, which no environment variable can hold'],
-    ["secret file path with a newline", { dev: api({ secrets: [{ name: "DB_PASSWORD", from: { env: null, file: "a\nb" } }] }) }, 'dev: services.api.secrets.DB_PASSWORD.from.file "a\\nb" contains a control character'],
+    ["secret file path with a newline", { dev: api({ secrets: [{ name: "DB_PASSWORD", from: { env: null, file: "a\nb" } }] }) }, 'dev: services.api.secrets.DB_PASSWORD.from.file (a value of 3 characters, not shown: a secret\'s place) contains a control character'],
     // workload kinds, probe kinds, image sources, sidecars and volumes
     ["worker with a port", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" }, port: 9000, probes: { liveness: { exec: ["/x"] } } }] } }, "dev: services.consumer.port 9000 is set, but a worker serves no HTTP (remove it, or make the service kind: http)"],
     ["worker with an ingress", { dev: { services: [{ name: "api" }, { name: "consumer", kind: "worker", image: { repository: "consumer", tag: "1" }, ingress: { host: "c.dev.localhost", path: "/", className: "nginx" }, probes: { liveness: { exec: ["/x"] } } }] } }, "dev: services.consumer.ingress"],

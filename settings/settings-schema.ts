@@ -33,12 +33,17 @@ function secretFilePath(value: string): string | undefined {
 function httpAddress(value: string): string | undefined {
   const valid = "an http:// or https:// URL without spaces, quotes or braces";
   if (!/^https?:\/\/[^\s"'<>\\{}|^`]+$/.test(value)) return `is not ${valid}`;
+  let url: URL;
   try {
-    new URL(value);
-    return undefined;
+    url = new URL(value);
   } catch {
     return `is not ${valid}`;
   }
+  // Settings are committed: a user or password here would reach cdk.tf.json, stack.json and every log.
+  if (url.username !== "" || url.password !== "") {
+    return "carries credentials (user:password@ in the URL); they never go in settings: Terraform's http backend reads TF_HTTP_USERNAME and TF_HTTP_PASSWORD at deploy time";
+  }
+  return undefined;
 }
 
 /** A string that passes `check` (a grammar of grammar.ts); the problem it names becomes the message. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { appEnvironment, misbehaves, misbehaviourEnvironment } from "../model/app-contract";
 import { splitReplicas } from "../model/gray-release";
 import { DOCKER_MAX_REPLICAS, EnvironmentSettings, environmentSchema } from "./settings-schema";
+import { bounded, firstFew, hiddenValue, shownText } from "./shown-value";
 import { backendOf, Platform, PLATFORMS, stateLocation } from "./state-backend";
 
 /** The marker cdktf encodes a string token with: a settings string holding it could smuggle in an expression. */
@@ -51,7 +52,7 @@ function displayPath(root: unknown, path: readonly PathSegment[]): string {
 
 /** A key or name as a path segment: as it is when plain, quoted (on one line) when not. */
 export function pathSegment(segment: string): string {
-  return /^[A-Za-z0-9_./-]+$/.test(segment) ? segment : JSON.stringify(segment);
+  return /^[A-Za-z0-9_./-]+$/.test(segment) ? bounded(segment) : JSON.stringify(shownText(segment));
 }
 
 /** The schema at `path`, following the raw value through discriminated unions (e.g. `backend.kind`). */
@@ -90,12 +91,22 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
   }
 }
 
-/** A value as the settings file wrote it: YAML's .inf and .nan stay readable, long text is cut. */
+/**
+ * A value as the settings file wrote it: YAML's .inf and .nan stay readable, credentials in URLs are masked, long
+ * text is cut (settings/shown-value.ts).
+ */
 function describeValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+  if (typeof value === "string") return JSON.stringify(shownText(value));
   const text: string = JSON.stringify(value, (_key, item: unknown) => (typeof item === "number" && !Number.isFinite(item) ? describeValue(item) : item)) ?? "(undefined)";
-  return text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
+  return shownText(text);
+}
+
+/** Where a value may be a secret pasted in the wrong place: a secret's source (settings carry only references). */
+function inSecretsPlace(path: readonly PathSegment[]): boolean {
+  const at = path.map(String);
+  return at.includes("secrets") && (at.includes("from") || at.at(-1) === "value");
 }
 
 /** Paths of every string (or key) in `raw` that holds cdktf's token marker. */
@@ -124,7 +135,7 @@ function formatIssue(environment: string, raw: unknown, issue: z.ZodIssue): stri
     const key = issue.path[issue.path.length - 1];
     return [`${environment}: ${displayPath(raw, issue.path.slice(0, -1))} key ${describeValue(key)} ${issue.message}`];
   }
-  return [`${environment}: ${where} ${describeValue(received)} ${issueMessage(issue)}`];
+  return [`${environment}: ${where} ${inSecretsPlace(issue.path) && received !== undefined ? hiddenValue(received) : describeValue(received)} ${issueMessage(issue)}`];
 }
 
 /** Zod's message for an issue, reworded where zod's own would not say what is valid. */
@@ -250,7 +261,7 @@ function podQuotaRule(spec: Environment): string[] {
   });
   const total = parts.reduce((sum, part) => sum + part.pods, 0);
   if (total <= spec.quota.pods) return [];
-  return [`${spec.name}: quota.pods ${spec.quota.pods} is below the ${total} pods the services can run at once (${parts.map((part) => part.text).join("; ")}): raise quota.pods or lower replicas`];
+  return [`${spec.name}: quota.pods ${spec.quota.pods} is below the ${total} pods the services can run at once (${firstFew(parts.map((part) => part.text))}): raise quota.pods or lower replicas`];
 }
 
 /** Rules across environments: nothing that routes or isolates may be shared. */
