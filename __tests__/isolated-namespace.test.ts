@@ -77,7 +77,8 @@ describe("IsolatedNamespace egress", () => {
     expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-dns", "allow-ingress-controller-egress", "allow-same-namespace-egress", "deny-all-egress"]);
     expect(named(policies, "deny-all-egress").spec).toEqual({ pod_selector: {}, policy_types: ["Egress"] });
     expect(named(policies, "allow-same-namespace-egress").spec.egress).toEqual([{ to: [{ pod_selector: {} }] }]);
-    expect(named(policies, "allow-ingress-controller-egress").spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "traefik" } } }] }]);
+    // (to the traffic entry's web port only: its metrics and API ports name every environment's routes)
+    expect(named(policies, "allow-ingress-controller-egress").spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ port: "8000", protocol: "TCP" }] }]);
   });
 
   test("DNS is kube-system's kube-dns pods on port 53, UDP and TCP, and nothing else", () => {

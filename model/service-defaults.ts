@@ -19,7 +19,7 @@ export const DEFAULT_RESOURCES: { readonly requests: ContainerAmounts; readonly 
  * The cluster's traffic entry (cluster/traffic-entry.yaml, installed by scripts/cluster.sh on every provider):
  * Traefik in its own namespace, serving the IngressClass and GatewayClass of the same name.
  */
-export const DEFAULT_TRAFFIC_ENTRY = { className: "traefik", namespace: "traefik" } as const;
+export const DEFAULT_TRAFFIC_ENTRY = { className: "traefik", namespace: "traefik", webPort: 8000 } as const;
 
 /** The port an HTTP service listens on. */
 export const DEFAULT_PORT = 8080;

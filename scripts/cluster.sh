@@ -30,6 +30,10 @@ KIND_CONFIG="$ROOT/tools/kube/kind-config.yaml"
 # The local provider's networks: none clashes with Docker's (172.17.0.0/16 and up).
 POD_CIDR="${LOCAL_POD_CIDR:-10.244.0.0/16}"
 SERVICE_CIDR=10.96.0.0/16
+# The local provider's API server port: outside the node-port range (30000-32767), whose local traffic kube-router
+# accepts before any NetworkPolicy; kwokctl would otherwise pick a port in it, and pods denied egress reached the
+# API server through that rule.
+LOCAL_API_PORT="${LOCAL_API_PORT:-6443}"
 KUBERNETES_SERVICE_IP=10.96.0.1
 DNS_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
@@ -317,6 +321,9 @@ kwokctl() {
     "$KWOK_DIR/kwokctl" --v="${KWOK_LOG_LEVEL:-WARN}" "$@" 8>&-
 }
 kwok_cluster_dir() { printf '%s/clusters/%s' "$KWOK_WORKDIR" "$NAME"; }
+# The port the existing control plane's API server was created on (its own kubeconfig).
+created_api_port() { sed -n 's|.*server: https\{0,1\}://[^:]*:\([0-9]*\).*|\1|p' "$(kwok_cluster_dir)/kubeconfig.yaml" 2>/dev/null | head -n1; }
+in_node_port_range() { [ -n "$1" ] && [ "$1" -ge 30000 ] && [ "$1" -le 32767 ]; }
 kwok_exists() { [ -f "$(kwok_cluster_dir)/kwok.yaml" ]; }
 
 # Every component listens on 127.0.0.1 only (kwokctl binds 0.0.0.0 unless told otherwise). For the local
@@ -338,6 +345,7 @@ EOF
     [ "$PROVIDER" != local ] || cat <<EOF
   # Pods reach the API server as the Service \`kubernetes\` (in-cluster clients: Traefik, kube-router).
   kubeApiserverCertSANs: [$KUBERNETES_SERVICE_IP, kubernetes, kubernetes.default, kubernetes.default.svc, kubernetes.default.svc.$CLUSTER_DOMAIN]
+  kubeApiserverPort: $LOCAL_API_PORT
 componentsPatches:
   - name: kube-apiserver
     extraArgs:
@@ -456,6 +464,11 @@ kwok_create() {
 control_plane_up() {
   if kwok_exists && [ "$(cat "$(provider_mark)" 2>/dev/null || echo kwok)" != "$PROVIDER" ]; then
     log "cluster $NAME was made for $(cat "$(provider_mark)" 2>/dev/null || echo kwok), not $PROVIDER: recreating it"
+    node_down
+    kwok_delete
+  fi
+  if [ "$PROVIDER" = local ] && kwok_exists && in_node_port_range "$(created_api_port)"; then
+    log "the API server of $NAME listens on $(created_api_port), in the node-port range kube-router lets pods reach whatever their policies say (made by an older version of this script): recreating it on $LOCAL_API_PORT"
     node_down
     kwok_delete
   fi
@@ -722,6 +735,8 @@ node_up() {
     openssl x509 -noout -in "$(kwok_cluster_dir)/pki/admin.crt" -checkip "$ip" 2>/dev/null | grep -q 'does match' \
       || die "the API server's certificate does not name $ip, an address pods reach it on (a cluster made by an older version of this script, or another LOCAL_NODE_IP): scripts/cluster.sh down, then up"
   done
+  ! in_node_port_range "$(api_port)" \
+    || die "the API server listens on $(api_port), in the node-port range, where kube-router lets pods through whatever their NetworkPolicies say (a cluster made by an older version of this script): scripts/cluster.sh down, then up"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null
   write_node_configs
   start_daemon containerd containerd --config "$LOCAL_DIR/containerd.toml"
@@ -983,6 +998,7 @@ Environment:
   LOCAL_NODE_IP         the local node's address (default: that of the default route's interface)
   LOCAL_POD_CIDR        the local provider's pod network (default $POD_CIDR; services $SERVICE_CIDR)
   HTTP_HOST_PORT        the host port of the traffic entry's HTTP entry point (default 80)
+  LOCAL_API_PORT        the local provider's API server port, outside 30000-32767 (default 6443)
   KIND_NODE_IMAGE       node image for kind (default: kind's own)
   KWOK_LOG_LEVEL        kwokctl's log level (default WARN; INFO shows each step)
   TOOLCHAIN_CACHE       cache directory (default \$HOME/.cache/env-as-code; now $CACHE)

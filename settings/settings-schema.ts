@@ -491,6 +491,11 @@ export const environmentSchema = z
          * cluster with only an ingress controller; a canary's share then follows its share of the replicas).
          */
         routing: z.enum(["gateway", "ingress"]).default("gateway"),
+        /**
+         * The controller's pods' port that serves routed requests (Traefik's `web` entry point in
+         * cluster/traffic-entry.yaml): the one port of its namespace pods may open connections to.
+         */
+        webPort: port.default(8000),
         /** The Gateway routes attach to (in the controller's namespace) and its listener. */
         gateway: z.object({ name: subdomainName, listener: dns1123Label }).strict().default({ name: "envapi", listener: "web" }),
       })

@@ -41,6 +41,7 @@ export class KubernetesEnvironment extends Construct {
       quota: spec.quota,
       defaultContainerLimits: spec.defaultContainerLimits,
       ingressControllerNamespace: spec.ingressController.namespace,
+      ingressControllerWebPort: spec.ingressController.webPort,
       egress: spec.egress.map(egressRuleOf),
       preventDestroy: props.preventDestroy,
     });

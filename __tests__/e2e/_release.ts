@@ -34,30 +34,40 @@ export function answerOf(status: number, body: string): Pick<Answer, "status" | 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Background traffic of `ask`: one request every 50 ms, at most `maxSeconds` and `maxRequests`, until stopped; it can pause. */
+/**
+ * Background traffic of `ask`, as users send it (an open model): a request starts every 50 ms whether or not the
+ * previous one has answered, at most 4 in flight (a slow answer on a busy machine does not lower the rate until 4 are
+ * waiting), at most `maxSeconds` and `maxRequests`, until stopped; it can pause (and then waits for those in flight).
+ */
 export function traffic(ask: () => Promise<Answer>, maxSeconds: number, maxRequests = 20 * maxSeconds) {
+  const MAX_IN_FLIGHT = 4;
   const answers: Answer[] = [];
   let stopped = false;
   let paused = false;
-  let busy = false;
+  let inFlight = 0;
+  let started = 0;
   const deadline = Date.now() + maxSeconds * 1000;
   const done = (async () => {
-    while (!stopped && Date.now() < deadline && answers.length < maxRequests) {
-      if (paused) {
-        await sleep(20);
+    while (!stopped && Date.now() < deadline && started < maxRequests) {
+      if (paused || inFlight >= MAX_IN_FLIGHT) {
+        await sleep(10);
         continue;
       }
-      busy = true;
-      answers.push(await ask());
-      busy = false;
+      inFlight++;
+      started++;
+      void ask().then((answer) => {
+        answers.push(answer);
+        inFlight--;
+      });
       await sleep(50);
     }
+    while (inFlight > 0) await sleep(10);
   })();
   return {
     answers,
     pause: async () => {
       paused = true;
-      while (busy) await sleep(10);
+      while (inFlight > 0) await sleep(10);
     },
     resume: () => {
       paused = false;

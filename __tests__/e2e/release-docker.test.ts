@@ -28,7 +28,7 @@ const { timed } = timings;
  */
 const TOLERANCE_POINTS = 1;
 const SHARE_REQUESTS = 200;
-const WINDOW_SECONDS = 12;
+const WINDOW_SECONDS = 15;
 let env: NodeJS.ProcessEnv = process.env;
 let settingsDir = "";
 let port = 0;

@@ -40,6 +40,8 @@ export interface IsolatedNamespaceProps {
   readonly defaultContainerLimits: ContainerResources;
   /** Namespace of the ingress controller, the only other namespace allowed to reach pods. @default "traefik" (DEFAULT_TRAFFIC_ENTRY) */
   readonly ingressControllerNamespace?: string;
+  /** The ingress controller's pods' port that serves routed requests: the only one of its namespace pods may call. @default 8000 (DEFAULT_TRAFFIC_ENTRY) */
+  readonly ingressControllerWebPort?: number;
   /** Refuse to destroy the namespace-level resources (Terraform `prevent_destroy`). @default false */
   readonly preventDestroy?: boolean;
   /**
@@ -176,10 +178,12 @@ export class IsolatedNamespace extends Construct {
       spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
       lifecycle,
     }));
-    // A service's public host goes through the traffic entry, so pods may call each other's environments that way.
+    // A service's public host goes through the traffic entry, so pods may call each other's environments that way:
+    // on its web port only (its metrics and API ports name every route of every environment).
+    const webPort = props.ingressControllerWebPort ?? DEFAULT_TRAFFIC_ENTRY.webPort;
     this.guard(new NetworkPolicyV1(policies, "allow-ingress-controller-egress", {
       metadata: inNamespace("allow-ingress-controller-egress"),
-      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [ingressController] }] },
+      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [ingressController], ports: [{ port: String(webPort), protocol: Protocol.TCP }] }] },
       lifecycle,
     }));
     const allowed = props.egress ?? [];
