@@ -1,6 +1,7 @@
 // Helpers of the two release suites (Docker and Kubernetes): the command line with its logs and timings, and
 // background traffic and the canary's share over the suite's own GET of /version (through the Docker proxy, or
 // through Traefik), every loop bounded in requests and time.
+import * as http from "http";
 import * as path from "path";
 import { readHistory, ReleaseRecord } from "../../cli/release-history";
 import { readPlanDir } from "../../plan-report/read-plan-dir";
@@ -17,8 +18,6 @@ export interface Answer {
   readonly error?: string;
   /** When it was asked (ISO 8601), to place a failure in the logs. @default - not recorded */
   readonly at?: string;
-  /** The first try was reset before any answer and this is the retry. @default false */
-  readonly retried?: boolean;
 }
 
 /** What a /version response says: the version that served it (on a 200), and whether the misbehaviour switch answered. */
@@ -30,6 +29,24 @@ export function answerOf(status: number, body: string): Pick<Answer, "status" | 
     // not JSON: the proxy's or Traefik's error page, or nothing
   }
   return { status, version: status === 200 ? parsed.version : undefined, onPurpose: body.includes("misbehaving on purpose") };
+}
+
+/**
+ * One answer of /version through a traffic entry on 127.0.0.1 (Traefik's host port, the Docker proxy's), by host,
+ * on a connection of its own, within 5 s, with the time it was asked. Never retried: users see every reset.
+ */
+export function askVersion(port: () => number, host: string): Promise<Answer> {
+  const at = new Date().toISOString();
+  return new Promise((resolve) => {
+    const request = http.get({ host: "127.0.0.1", port: port(), path: "/version", headers: { Host: host }, agent: false, timeout: 5000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ ...answerOf(response.statusCode ?? 0, body), at }));
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
+    request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, onPurpose: false, error: error.code ?? error.message, at }));
+  });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -16,7 +16,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { environmentAfter } from "../../cli/_processes";
 import { ReleaseRecord } from "../../cli/release-history";
-import { Answer, answerOf, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
+import { askVersion, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
 import { cpuHog, docker, mustRun, patchSettings, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-k8s-"));
@@ -50,20 +50,8 @@ const PROMETHEUS_CANARY = "3.0.0";
 
 const { envapi, envapiAsync, api, plan, history } = releaseCommands({ work, logs, timings, env: () => env, settingsDir: () => settingsDir });
 
-/** A GET of /version through Traefik by the fixture's host, on a connection of its own, within 5 s. */
-function version(): Promise<Answer> {
-  const at = new Date().toISOString();
-  return new Promise((resolve) => {
-    const request = http.get({ host: "127.0.0.1", port: ENTRY_PORT, path: "/version", headers: { Host: HOST }, agent: false, timeout: 5000 }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ ...answerOf(response.statusCode ?? 0, body), at }));
-    });
-    request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
-    request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, onPurpose: false, error: error.code ?? error.message, at }));
-  });
-}
+/** One answer of /version through Traefik by the fixture's host (never retried). */
+const version = () => askVersion(() => ENTRY_PORT, HOST);
 
 const traffic = (maxSeconds: number, maxRequests?: number) => backgroundTraffic(version, maxSeconds, maxRequests);
 const canaryShare = (count: number) => shareOf(version, count, CANARY);
