@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PlanInputError } from "../plan-report/plan-json";
 import { ConfigError } from "../settings";
 import { readStackFacts, StackFacts, synthesizeApp } from "../stacks";
 import { BackendEnvironmentError, requireBackendEnvironment } from "../terraform/backend-environment";
@@ -239,7 +240,7 @@ function exitCode(error: unknown): number {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     return 2;
   }
-  if (error instanceof ConfigError || error instanceof CommandError || error instanceof BackendEnvironmentError) {
+  if (error instanceof ConfigError || error instanceof CommandError || error instanceof BackendEnvironmentError || error instanceof PlanInputError) {
     process.stderr.write(`${error.message}\n`);
     return 1;
   }

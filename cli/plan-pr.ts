@@ -396,14 +396,15 @@ export function planPullRequest(options: PlanPrOptions, baseEnv: NodeJS.ProcessE
   try {
     log(`${options.mode} mode: head ${headCommit.slice(0, 12)}${dirty ? " (with uncommitted changes)" : ""} against ${options.base} (${baseCommit.slice(0, 12)})`);
     for (const target of options.targets) failed.push(...planTarget(target, options, { root, baseDir: base.dir, work, env, plansDir, log }));
+    const review = { mode: options.mode, base: { ref: options.base, commit: baseCommit }, head: { commit: headCommit, dirty } };
+    fs.writeFileSync(path.join(plansDir, "review.json"), `${JSON.stringify(review, null, 2)}\n`);
+    const settings = env.SETTINGS_DIR ? path.resolve(env.SETTINGS_DIR) : DEFAULT_SETTINGS_DIR;
+    // The report masks the contents of secret files the plans read: the throwaway ones live in `work` until now.
+    runPlanReport({ plans: plansDir, out: path.join(out, "report.md"), json: path.join(out, "summary.json"), settings, maxChars: 65_000, ...(options.runUrl ? { runUrl: options.runUrl } : {}) });
   } finally {
     base.remove();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const review = { mode: options.mode, base: { ref: options.base, commit: baseCommit }, head: { commit: headCommit, dirty } };
-  fs.writeFileSync(path.join(plansDir, "review.json"), `${JSON.stringify(review, null, 2)}\n`);
-  const settings = env.SETTINGS_DIR ? path.resolve(env.SETTINGS_DIR) : DEFAULT_SETTINGS_DIR;
-  runPlanReport({ plans: plansDir, out: path.join(out, "report.md"), json: path.join(out, "summary.json"), settings, maxChars: 65_000, ...(options.runUrl ? { runUrl: options.runUrl } : {}) });
   log(`wrote ${path.join(out, "report.md")} and ${path.join(out, "summary.json")}`);
   return failed;
 }

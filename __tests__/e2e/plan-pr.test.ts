@@ -135,6 +135,21 @@ describe("base mode", () => {
     expect(review.report).toContain("cause: code (no settings change explains it)");
   });
 
+  it("a pull request adding a secret read from a file ends in a report (never a crash), the secret's contents nowhere in it", () => {
+    // GIVEN a head that adds a secret of staging's API read from a file (README: from: { file: path })
+    const secretFile = path.join(work, "tls.key");
+    const contents = `file-secret-${process.pid}-${Date.now()}`;
+    fs.writeFileSync(secretFile, contents, { mode: 0o600 });
+    headBranch("secret-from-file", () => patchSettings({ "staging.yaml": { services: [{ name: "api", secrets: [{ name: "TLS_KEY", from: { file: secretFile } }] }] } }));
+    // WHEN reviewed (mustRun: a crash would fail here, with its output)
+    const review = planPr("secret-from-file", ["--targets", "kubernetes"]);
+    // THEN staging's plan is in the report, and neither the report nor the summary carries the file's contents
+    const staging = stackOf(review, "staging");
+    expect(staging.resources.length).toBeGreaterThan(0);
+    expect(review.report).not.toContain(contents);
+    expect(JSON.stringify(review.summary)).not.toContain(contents);
+  });
+
   it("plans the Docker target against a private engine the same way", () => {
     headBranch("docker-setting", () => patchSettings({ "staging.yaml": { services: [{ name: "api", config: { GREETING: "hello over Docker" } }] } }));
     const before = sh("docker", ["ps", "-aq"]).output;
