@@ -67,10 +67,11 @@ func get(url string, timeout time.Duration) error {
 // it (Caddy's "fd" network), and a reload closes only a duplicate: the queue stays.
 const listenerFD = 100
 
-// openListener opens ENVAPI_LISTEN (a TCP address such as ":8080") at listenerFD, before Caddy starts.
+// openListener opens ENVAPI_LISTEN (a TCP address such as ":8080") at listenerFD, before Caddy starts; only for
+// `caddy run`: the container's other commands (the health check) see the same environment and must not listen.
 func openListener() error {
 	address := os.Getenv("ENVAPI_LISTEN")
-	if address == "" {
+	if address == "" || len(os.Args) < 2 || os.Args[1] != "run" {
 		return nil
 	}
 	ln, err := net.Listen("tcp", address)
