@@ -159,6 +159,9 @@ function issueMessage(issue: z.ZodIssue): string {
   }
 }
 
+/** Namespaces every cluster has: an environment's objects (and its destroy) never go there. */
+export const CLUSTER_NAMESPACES: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 /** Rules that depend on which environment this is and on the platform it deploys to. */
 function environmentRules(spec: Environment, platform: Platform): string[] {
   const problems: string[] = [];
@@ -194,7 +197,13 @@ function environmentRules(spec: Environment, platform: Platform): string[] {
       problems.push(`${at}.config holds ${configBytes} bytes, more than a ConfigMap can (${CONFIG_MAP_MAX_BYTES} bytes of keys and values; move large data to a file or volume)`);
     }
   }
-  if (platform === "kubernetes") problems.push(...podQuotaRule(spec));
+  if (platform === "kubernetes") {
+    problems.push(...podQuotaRule(spec));
+    const reserved = [...CLUSTER_NAMESPACES, spec.ingressController.namespace];
+    if (reserved.includes(spec.namespace)) {
+      problems.push(`${spec.name}: namespace "${spec.namespace}" is the cluster's own or the traffic entry's (${reserved.join(", ")}), never an environment's (name one of its own)`);
+    }
+  }
   if (platform === "docker") {
     problems.push(...dockerHealthCheckRules(spec));
     const max = spec.target.docker.maxReplicas ?? DOCKER_MAX_REPLICAS;

@@ -8,6 +8,7 @@ import * as path from "path";
 import { backendOf, ConfigError, Environment, loadEnvironments, Platform, PLATFORMS } from "../settings";
 import { forgetOtherTargetBackend } from "../terraform/backend-record";
 import { EnvironmentStack } from "./environment-stack";
+import { landedNameProblems, SynthesizedStack } from "./landed-names";
 import { secretFiles } from "./secret-variables";
 import { STACK_FACTS_FILE, stackFacts } from "./stack-facts";
 
@@ -153,6 +154,16 @@ export function writeStacks(specs: readonly Environment[], options: WriteStacksO
     } catch (error) {
       throw new ConfigError([`the stacks of ${specs.map((spec) => spec.name).join(", ")} cannot be synthesized: ${message(error)}`]);
     }
+    // Names as the targets will see them, derived ones included: one owner each, in the form the target accepts.
+    const landed = landedNameProblems(
+      stacks.map((stack) => ({
+        name: stack.spec.name,
+        namespace: stack.spec.namespace,
+        target: stack.platform === "kubernetes" ? `cluster ${stack.spec.target.kubernetes.context} (${stack.spec.target.kubernetes.configPath})` : `Docker host ${stack.spec.target.docker.host}`,
+        json: JSON.parse(fs.readFileSync(path.join(staging, "stacks", stack.spec.name, "cdk.tf.json"), "utf8")) as SynthesizedStack["json"],
+      })),
+    );
+    if (landed.length > 0) throw new ConfigError(landed);
     for (const stack of stacks) {
       fs.writeFileSync(path.join(staging, "stacks", stack.spec.name, STACK_FACTS_FILE), `${JSON.stringify(stackFacts(stack), null, 2)}\n`);
     }
