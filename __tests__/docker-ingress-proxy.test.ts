@@ -9,16 +9,6 @@ import { CADDY_VERSION, HardenedContainer, IngressProxy, IngressProxyProps, Isol
 
 type Json = { resource: Record<string, Record<string, any>> };
 
-/** The Caddyfile an IngressProxy of `props` renders. */
-function caddyfileOf(props: Partial<IngressProxyProps> = {}): string {
-  let caddyfile = "";
-  Testing.synthScope((scope: Construct) => {
-    const network = new IsolatedNetwork(scope, "network", { name: "envapi-test" });
-    caddyfile = new IngressProxy(scope, "ingress", { network, hostPort: 8089, routes: [{ host: "a.localhost", upstreams: [{ host: "a", port: 8080, weight: 1 }] }], ...props }).caddyfile;
-  });
-  return caddyfile;
-}
-
 function synth(props: Partial<IngressProxyProps> = {}): string {
   return Testing.synthScope((scope: Construct) => {
     const network = new IsolatedNetwork(scope, "network", { name: "envapi-test", labels: { environment: "test" } });
@@ -91,16 +81,6 @@ describe("IngressProxy", () => {
     const json = synth({ image: ProxyImage.official("2.11.9") });
     expect(json).toHaveResourceWithProperties(Image, { name: "caddy:2.11.9" });
     expect(proxyOf(json).healthcheck.test).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:2020/healthz"]);
-    // AND its Caddy opens its own socket per config (it has no ENVAPI_LISTEN)
-    expect(proxyOf(json).env).not.toContainEqual(expect.stringMatching(/^ENVAPI_LISTEN=/));
-    expect(caddyfileOf({ image: ProxyImage.official() })).not.toContain("bind fd/");
-  });
-
-  test("the local image's Caddy listens on one socket opened before it starts, so a reload never resets a queued connection", () => {
-    // GIVEN the proxy of the local image  THEN the container asks for the socket, and every config binds to it
-    const json = synth();
-    expect(proxyOf(json).env).toContain("ENVAPI_LISTEN=:8080");
-    expect(caddyfileOf()).toContain(":8080 {\n\tbind fd/100\n");
   });
 
   test("a protected environment's edge network cannot be destroyed", () => {

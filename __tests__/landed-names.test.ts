@@ -22,7 +22,7 @@ function settingsWith(patches: Readonly<Record<string, Record<string, unknown>>>
 }
 
 /** The problems a synth of those settings reports (none: it wrote the stacks), and whether it wrote anything. */
-function synthProblems(patches: Readonly<Record<string, Record<string, unknown>>>, platform: string): { problems: string[]; wrote: boolean } {
+function synthProblems(patches: Readonly<Record<string, Record<string, unknown>>>, platform: string): { problems: readonly string[]; wrote: boolean } {
   const dir = settingsWith(patches);
   const outdir = path.join(dir, "out");
   try {

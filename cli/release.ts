@@ -100,11 +100,17 @@ function refuseUncommitted(file: string, releaseUnderWay: boolean): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Watches the canary for one window; a failure ends it early. */
-async function analyse(spec: Environment, service: HttpServiceSettings, thresholds: Thresholds, context: ReleaseContext, env: NodeJS.ProcessEnv): Promise<Verdict> {
+/**
+ * Watches the canary for one window; a failure ends it early. Returns the verdict, the seconds the metrics source
+ * took to be ready (a Prometheus started and scraping every canary replica) and the seconds of the window itself.
+ */
+async function analyse(spec: Environment, service: HttpServiceSettings, thresholds: Thresholds, context: ReleaseContext, env: NodeJS.ProcessEnv): Promise<{ verdict: Verdict; readySeconds: number; windowSeconds: number }> {
+  const started = Date.now();
   const targets = await canaryTargets(spec, service, platformOf(spec, env), toolEnvironment(spec, env));
+  const ready = Date.now();
   try {
-    return await watch(spec, targets, thresholds, context);
+    const verdict = await watch(spec, targets, thresholds, context);
+    return { verdict, readySeconds: (ready - started) / 1000, windowSeconds: (Date.now() - ready) / 1000 };
   } finally {
     targets.close();
   }
@@ -208,9 +214,10 @@ export async function release(environment: string, env: NodeJS.ProcessEnv, conte
       writeCanaryWeight(file, service.name, step);
       await apply(`${step}%`);
       spec = load(environment, env);
-      const started = Date.now();
-      const verdict = await analyse(spec, releasedService(spec), analysis, context, env);
-      record.steps[`${step}% analysis`] = Math.round((Date.now() - started) / 100) / 10;
+      const { verdict, readySeconds, windowSeconds } = await analyse(spec, releasedService(spec), analysis, context, env);
+      // The window alone (what "judged within one window" means), and apart from it the metrics source's start.
+      record.steps[`${step}% analysis`] = Math.round(windowSeconds * 10) / 10;
+      record.steps[`${step}% metrics ready`] = Math.round(readySeconds * 10) / 10;
       if (!verdict.passed) {
         record.status = "rolling-back";
         record.reason = `at ${step}%: ${verdict.text}`;

@@ -18,6 +18,8 @@ export interface Answer {
   readonly error?: string;
   /** When it was asked (ISO 8601), to place a failure in the logs. @default - not recorded */
   readonly at?: string;
+  /** The first try was reset before any answer and this is the one retry (the Docker suite only). @default false */
+  readonly retried?: boolean;
 }
 
 /** What a /version response says: the version that served it (on a 200), and whether the misbehaviour switch answered. */

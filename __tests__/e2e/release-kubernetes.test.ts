@@ -310,7 +310,7 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     expect(output).toMatch(new RegExp(`release of api ${PROMETHEUS_CANARY.replace(/\./g, "\\.")} rolled back at 25%: success rate \\d+\\.\\d% is below 99%`));
     const record = history().at(-1) as ReleaseRecord;
     expect(record.status).toBe("rolled-back");
-    timings.push(`bad canary from Prometheus: verdict after`.padEnd(48) + ` ${record.steps["25% analysis"]} s (window ${WINDOW_SECONDS} s, Prometheus' start included)`);
+    timings.push(`bad canary from Prometheus: verdict after`.padEnd(48) + ` ${record.steps["25% analysis"]} s of the window (${WINDOW_SECONDS} s), Prometheus ready after ${record.steps["25% metrics ready"]} s`);
     for (const [step, seconds] of Object.entries(record.steps)) timings.push(`bad release (Prometheus) step ${step}`.padEnd(48) + ` ${seconds} s`);
     expect(record.steps["25% analysis"]).toBeLessThanOrEqual(WINDOW_SECONDS + 1);
     // AND the scraper's policy admits that address to the HTTP port only; the stable track served no failure

@@ -19,11 +19,6 @@ export interface CaddyfileOptions {
   readonly listenPort: number;
   /** Loopback port of the proxy's own health endpoint (`/healthz`). */
   readonly healthPort: number;
-  /**
-   * The listening socket's file descriptor when the proxy opened it before Caddy started (`bind fd/<n>`): a reload
-   * then keeps the socket and its queue. @default - Caddy opens a socket of its own per config
-   */
-  readonly inheritedSocket?: number;
 }
 
 const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -74,7 +69,6 @@ export function renderCaddyfile(routes: readonly ProxyRoute[], options: Caddyfil
     "}",
     "",
     `:${options.listenPort} {`,
-    ...(options.inheritedSocket !== undefined ? [`\tbind fd/${options.inheritedSocket}`] : []),
   ];
   routes.forEach((route, index) => {
     const matcher = `@route${index}`;

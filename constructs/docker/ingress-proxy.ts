@@ -19,12 +19,12 @@ export class ProxyImage {
    * Its Caddy has a `healthcheck` command, since there is no shell or HTTP client in the image.
    */
   static localBuild(version: string = CADDY_VERSION): ProxyImage {
-    return new ProxyImage(`envapi-proxy:caddy-${version}`, "/usr/bin/caddy", (url) => ["/usr/bin/caddy", "healthcheck", "--url", url], true);
+    return new ProxyImage(`envapi-proxy:caddy-${version}`, "/usr/bin/caddy", (url) => ["/usr/bin/caddy", "healthcheck", "--url", url]);
   }
 
   /** The public `caddy:<tag>` image (Alpine based, checked with its busybox wget); for hosts that can pull. */
   static official(tag: string = CADDY_VERSION): ProxyImage {
-    return new ProxyImage(`caddy:${tag}`, "/usr/bin/caddy", (url) => ["wget", "-q", "-O", "/dev/null", url], false);
+    return new ProxyImage(`caddy:${tag}`, "/usr/bin/caddy", (url) => ["wget", "-q", "-O", "/dev/null", url]);
   }
 
   private constructor(
@@ -33,11 +33,6 @@ export class ProxyImage {
     /** Path of the caddy binary in the image. */
     readonly binary: string,
     private readonly checkCommand: (url: string) => string[],
-    /**
-     * Its Caddy opens the listening socket once, at start, from ENVAPI_LISTEN (tools/caddy/main.go), so a reload
-     * never resets a queued connection; the public image opens a new socket per config, and a reload can.
-     */
-    readonly holdsItsSocket: boolean,
   ) {}
 
   /** The health check command that GETs `url` from inside the container. */
@@ -72,8 +67,6 @@ export interface IngressProxyProps {
 
 const CONFIG_DIRECTORY = "/etc/caddy";
 const PORTS: CaddyfileOptions = { listenPort: 8080, healthPort: 2020 };
-/** Where tools/caddy/main.go puts the socket it opens from ENVAPI_LISTEN (its listenerFD). */
-const INHERITED_SOCKET = 100;
 
 export class IngressProxy extends Construct {
   /** The network the proxy publishes its port from. */
@@ -94,7 +87,7 @@ export class IngressProxy extends Construct {
     const name = props.name ?? `${props.network.name}-proxy`;
     const image = props.image ?? ProxyImage.localBuild();
     const labels = { ...props.network.labels, component: "ingress-proxy" };
-    this.caddyfile = renderCaddyfile(props.routes, { ...PORTS, inheritedSocket: image.holdsItsSocket ? INHERITED_SOCKET : undefined });
+    this.caddyfile = renderCaddyfile(props.routes, PORTS);
     this.revisions = props.routes.map(proxyRouteRevision);
     this.url = `http://${props.hostIp ?? "127.0.0.1"}:${props.hostPort}`;
 
@@ -120,7 +113,7 @@ export class IngressProxy extends Construct {
       networks: [this.edgeNetwork, props.network],
       // --watch: a route change (a canary weight) reloads the config in place, so the proxy never restarts.
       command: [image.binary, "run", "--config", `${CONFIG_DIRECTORY}/Caddyfile`, "--adapter", "caddyfile", "--watch"],
-      env: { XDG_CONFIG_HOME: "/tmp/config", XDG_DATA_HOME: "/tmp/data", HOME: "/tmp", ...(image.holdsItsSocket ? { ENVAPI_LISTEN: `:${PORTS.listenPort}` } : {}) },
+      env: { XDG_CONFIG_HOME: "/tmp/config", XDG_DATA_HOME: "/tmp/data", HOME: "/tmp" },
       fileMounts: [{ volume: config, directory: CONFIG_DIRECTORY, watched: true }],
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
       resources: props.resources ?? { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
