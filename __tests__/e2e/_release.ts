@@ -58,6 +58,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * previous one has answered, at most 4 in flight (a slow answer on a busy machine does not lower the rate until 4 are
  * waiting), at most `maxSeconds` and `maxRequests`, until stopped; it can pause (and then waits for those in flight).
  */
+/** Every background traffic still running: a test that fails before it stops its own leaves it to afterEach. */
+const running = new Set<() => Promise<unknown>>();
+
+/** Stops every background traffic still running (a suite's afterEach), so a failed test never keeps jest alive. */
+export async function stopAllTraffic(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 export function traffic(ask: () => Promise<Answer>, maxSeconds: number, maxRequests = 20 * maxSeconds) {
   const MAX_IN_FLIGHT = 4;
   const answers: Answer[] = [];
@@ -66,6 +74,13 @@ export function traffic(ask: () => Promise<Answer>, maxSeconds: number, maxReque
   let inFlight = 0;
   let started = 0;
   const deadline = Date.now() + maxSeconds * 1000;
+  const stop = async () => {
+    stopped = true;
+    await done;
+    running.delete(stop);
+    return answers;
+  };
+  running.add(stop);
   const done = (async () => {
     while (!stopped && Date.now() < deadline && started < maxRequests) {
       if (paused || inFlight >= MAX_IN_FLIGHT) {
@@ -91,11 +106,7 @@ export function traffic(ask: () => Promise<Answer>, maxSeconds: number, maxReque
     resume: () => {
       paused = false;
     },
-    stop: async () => {
-      stopped = true;
-      await done;
-      return answers;
-    },
+    stop,
   };
 }
 

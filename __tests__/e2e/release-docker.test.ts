@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { ReleaseRecord } from "../../cli/release-history";
-import { Answer, askVersion, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
+import { Answer, askVersion, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, stopAllTraffic, traffic as backgroundTraffic } from "./_release";
 import { cpuHog, docker, freePort, mustRun, patchSettings, settingsCopy, sh, start, Timings, toolchainEnvironment, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-"));
@@ -94,6 +94,9 @@ describe("release command on the Docker target, end to end", () => {
     hog = cpuHog("release-docker");
     timings.push(`CPU hog (E2E_CPU_HOG)`.padEnd(48) + ` ${hog.hogs} busy loops`);
   });
+
+  // A test that fails before it stops its background traffic would keep it (and jest) running to its bound.
+  afterEach(() => stopAllTraffic());
 
   afterAll(() => {
     hog.stop();

@@ -16,7 +16,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { environmentAfter } from "../../cli/_processes";
 import { ReleaseRecord } from "../../cli/release-history";
-import { askVersion, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, traffic as backgroundTraffic } from "./_release";
+import { askVersion, canaryShare as shareOf, notOnPurpose, releaseCommands, sleep, stopAllTraffic, traffic as backgroundTraffic } from "./_release";
 import { cpuHog, docker, mustRun, patchSettings, settingsCopy, sh, start, Timings, waitFor } from "./_e2e";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-release-k8s-"));
@@ -126,6 +126,9 @@ describe("release command on Kubernetes (real node, Traefik, Gateway API), end t
     hog = cpuHog("release-kubernetes");
     timings.push(`CPU hog (E2E_CPU_HOG)`.padEnd(48) + ` ${hog.hogs} busy loops`);
   });
+
+  // A test that fails before it stops its background traffic would keep it (and jest) running to its bound.
+  afterEach(() => stopAllTraffic());
 
   afterAll(() => {
     hog.stop();
