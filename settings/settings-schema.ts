@@ -4,7 +4,7 @@ import { z } from "zod";
 import * as grammar from "./grammar";
 import { isCidr } from "../model/cidr";
 import { isQuantity, parseQuantity, suggestQuantity } from "../model/quantity";
-import { RESERVED_VARIABLES } from "../model/app-contract";
+import { DEFAULT_SECRETS_DIRECTORY as SECRETS_DIRECTORY, RESERVED_VARIABLES } from "../model/app-contract";
 import { ResourceAmounts } from "../model/resource-amounts";
 import { ContainerAmounts, DEFAULT_HTTP_PROBES, DEFAULT_PORT, DEFAULT_REPLICAS, DEFAULT_RESOURCES, HttpProbeDefaults } from "../model/service-defaults";
 
@@ -115,11 +115,15 @@ const serviceResources = z
   .superRefine(limitAtLeastRequest);
 
 /** A probe as written: at most one check (an HTTP path, a TCP port or a command) and its timing. */
+/** One argument of a command (argv): any text but NUL, which no argv can hold (the kernel ends the string there). */
+const NO_NUL = [(value: string) => !value.includes("\u0000"), { message: "holds a NUL character, which no command argument can (it would end there)" }] as const;
+const argument = z.string().refine(...NO_NUL);
+
 const probeInput = z
   .object({
     path: httpPath.optional(),
     tcpPort: port.optional(),
-    exec: z.array(z.string().min(1, { message: "is an empty argument" })).min(1, { message: "needs a command" }).optional(),
+    exec: z.array(z.string().min(1, { message: "is an empty argument" }).refine(...NO_NUL)).min(1, { message: "needs a command" }).optional(),
     initialDelaySeconds: nonNegativeInt.optional(),
     periodSeconds: positiveInt.optional(),
     timeoutSeconds: positiveInt.optional(),
@@ -194,7 +198,11 @@ const secretReference = z
 const ingress = z
   .object({
     host: hostName,
-    path: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'is not a plain path prefix ("/" then letters, digits and - . _ ~ /)' }),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'is not a plain path prefix ("/" then letters, digits and - . _ ~ /)' })
+      // The Gateway API and Ingress refuse an empty segment and a "." or ".." one (a path must be normalized).
+      .refine((value) => !/\/\//.test(value) && !/\/\.\.?(\/|$)/.test(value), { message: 'has an empty, "." or ".." segment (a route path is normalized: "/api/", not "//api" or "/api/..")' }),
     className: subdomainName,
     tlsSecretName: subdomainName.optional(),
   })
@@ -330,7 +338,7 @@ const sidecar = z
   .object({
     name: dns1123Label,
     image: z.object({ repository: checked(grammar.imageRepository), tag: checked(grammar.imageTag), digest: imageDigest.optional() }).strict(),
-    args: z.array(z.string()).optional(),
+    args: z.array(argument).optional(),
     resources: serviceResources.default({}),
     liveness: probeInput.optional(),
     mounts: z.record(dns1123Label, mountPath).default({}),
@@ -372,6 +380,17 @@ export const serviceSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["image", "digest"], message: `is set, but the image is built here from "${service.image.build}" (its digest is known only after the build; leave it out)` });
     }
     const volumes = new Set(service.volumes.map((item) => item.name));
+    // One mount per path in the service's own container, and none over the directory its secrets are files in.
+    const mounted = new Map<string, string>();
+    service.volumes.forEach((item, index) => {
+      if (item.mountPath === undefined) return;
+      const other = mounted.get(item.mountPath);
+      if (other !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["volumes", index, "mountPath"], message: `is volume ${other}'s mount path too (one volume per path)` });
+      else mounted.set(item.mountPath, item.name);
+      if (item.mountPath === SECRETS_DIRECTORY || item.mountPath.startsWith(`${SECRETS_DIRECTORY}/`) || SECRETS_DIRECTORY.startsWith(`${item.mountPath}/`)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["volumes", index, "mountPath"], message: `overlaps ${SECRETS_DIRECTORY}, where the service's secrets are files (mount it elsewhere)` });
+      }
+    });
     service.sidecars.forEach((item, index) => {
       if (item.name === service.name) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "name"], message: "is the service's own container name (name the sidecar apart)" });
       for (const name of Object.keys(item.mounts).filter((mount) => !volumes.has(mount))) {
