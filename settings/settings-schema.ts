@@ -393,6 +393,11 @@ export const serviceSchema = z
     });
     service.sidecars.forEach((item, index) => {
       if (item.name === service.name) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "name"], message: "is the service's own container name (name the sidecar apart)" });
+      // The pod's containers share one network: a check of the service's own port would probe the API, not the sidecar.
+      const ownPort = service.kind === "worker" ? undefined : (service.port ?? DEFAULT_PORT);
+      if (item.liveness?.check.kind === "tcp" && item.liveness.check.port === ownPort) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "liveness", "tcpPort"], message: `is the service's own port: the check would probe the service, not the sidecar (use the sidecar's port)` });
+      }
       for (const name of Object.keys(item.mounts).filter((mount) => !volumes.has(mount))) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sidecars", index, "mounts", name], message: `mounts a volume the service does not declare (volumes: ${[...volumes].join(", ") || "none"})` });
       }
