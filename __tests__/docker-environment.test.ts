@@ -84,6 +84,17 @@ describe("EnvironmentStack (docker)", () => {
     expect(images).toEqual(weight === 0 ? [["envapi-staging/envapi:0.1.0", "0.1.0"]] : [["envapi-staging/envapi:0.1.0", "0.1.0"], ["envapi-staging/envapi:0.2.0", "0.2.0"]]);
   });
 
+  test("an image built here from a repository with a registry port gets a valid local name", () => {
+    // GIVEN staging's API named after a registry with a port
+    const base = spec("staging");
+    const ported = { ...base, services: base.services.map((service) => ({ ...service, image: { ...service.image, repository: "registry.local:5000/team/api" } })) } as Environment;
+    // THEN the built image's name has one colon, before its tag
+    const names = resourcesOfType(onDocker(ported), "docker_image").map((image) => image.name as string).filter((name) => name.includes("team/api"));
+    expect(names).toEqual(["envapi-staging/registry.local-5000/team/api:0.1.0", "envapi-staging/registry.local-5000/team/api:0.2.0"].filter((name) => names.includes(name)));
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name.split(":")).toHaveLength(2);
+  });
+
   test("a canary's image stays on the host when its track goes, and a canary of the running tag uses the stable image", () => {
     // GIVEN staging at 50%  THEN the canary image is kept on removal (a promotion or a rollback finds it), the stable one not
     const images = byName(onDocker(withCanary(spec("staging"), 50)), "docker_image");

@@ -109,7 +109,8 @@ export class DockerEnvironment extends Construct {
               // One name per environment: a build of staging never retags the image another environment's
               // containers run (the engine finds an image by name, so a shared name made every other environment
               // plan to replace its containers after a build).
-              name: `${spec.namespace}/${service.image.repository}:${tag}`,
+              // A registry's port ("registry.local:5000/app") would end the name at its colon: the local name takes "-".
+              name: `${spec.namespace}/${service.image.repository.replace(/:/g, "-")}:${tag}`,
               context: source.context,
               buildArgs: { BUILDER_IMAGE: props.builderImage ?? DEFAULT_BUILDER_IMAGE, VERSION: tag },
               sourceHash: source.hash,
