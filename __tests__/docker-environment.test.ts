@@ -87,7 +87,7 @@ describe("EnvironmentStack (docker)", () => {
   test("an image built here from a repository with a registry port gets a valid local name", () => {
     // GIVEN staging's API named after a registry with a port
     const base = spec("staging");
-    const ported = { ...base, services: base.services.map((service) => ({ ...service, image: { ...service.image, repository: "registry.local:5000/team/api" } })) } as Environment;
+    const ported = { ...base, services: base.services.map((service) => ({ ...service, image: { ...service.image, repository: "registry.local:5000/team/api" } })) };
     // THEN the built image's name has one colon, before its tag
     const names = resourcesOfType(onDocker(ported), "docker_image").map((image) => image.name as string).filter((name) => name.includes("team/api"));
     expect(names).toEqual(["envapi-staging/registry.local-5000/team/api:0.1.0", "envapi-staging/registry.local-5000/team/api:0.2.0"].filter((name) => names.includes(name)));
