@@ -236,7 +236,13 @@ const configValue = z.union([z.string(), z.number(), z.boolean()]).superRefine((
 });
 
 /** Config as environment variables; the variables only the deployment sets (APP_PROTECTED, MISBEHAVE_*) are refused. */
+/** A ConfigMap key (each config key is one) is at most 253 characters (Kubernetes' IsConfigMapKey). */
+const CONFIG_MAP_KEY_MAX = 253;
+
 const config = z.record(envVarName, configValue.transform(String)).superRefine((values, ctx) => {
+  for (const key of Object.keys(values).filter((name) => name.length > CONFIG_MAP_KEY_MAX)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is a key of ${key.length} characters, more than a ConfigMap key can hold (${CONFIG_MAP_KEY_MAX})`, params: { subject: "key" } });
+  }
   for (const key of Object.keys(values).filter((name) => RESERVED_VARIABLES.includes(name))) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "is set by the deployment, never by config (misbehaviour is the misbehave setting of a track; protection follows `protected`)" });
   }
