@@ -174,4 +174,36 @@ describeOnRealNode(suiteName, () => {
       expect(denied.output).not.toContain("no such host");
     }
   });
+
+  // KNOWN HOLE (issue "Holes found by trying to break in", item 5), kept as a failing test so the day it closes this
+  // flips: with the API server moved to 6443, outside the node-port range kube-router admits before any policy, a
+  // pod of staging (egress denied but for DNS, itself and the traffic entry's web port) still reached the API server
+  // by its Service (https://kubernetes.default.svc, measured once on the local node); the path it takes is not found.
+  test.failing("no pod of staging reaches the API server (by Service or address), the kubelet, or a port of the traffic entry but its web port", async () => {
+    // GIVEN the node's address, the API server's port (outside the node-port range) and Traefik's pod
+    const node = JSON.parse(kubectl("get", "nodes", "-o", "json")).items[0] as { status: { addresses: Array<{ type: string; address: string }> } };
+    const nodeIp = node.status.addresses.find((address) => address.type === "InternalIP")?.address as string;
+    const apiPort = /:(\d+)$/.exec(JSON.parse(kubectl("config", "view", "--minify", "-o", "json")).clusters[0].cluster.server as string)?.[1] as string;
+    const traefik = JSON.parse(kubectl("-n", "traefik", "get", "pods", "-o", "json")).items[0] as { status: { podIP: string } };
+    const closed = {
+      "the API server by its Service": "https://kubernetes.default.svc/version",
+      "the API server by address": `https://${nodeIp}:${apiPort}/version`,
+      "the kubelet": `https://${nodeIp}:10250/healthz`,
+      "the traffic entry's metrics and ping port": `http://${traefik.status.podIP}:9000/ping`,
+    };
+    // A connection that was made answers something (TLS refuses the certificate, or an HTTP status); a refused one times out.
+    const reached = (output: string) => /x509|certificate|tls|returned \d{3}|healthy/.test(output) && !/deadline exceeded|timeout/i.test(output);
+    for (const [what, url] of Object.entries(closed)) {
+      // THEN a pod without policies reaches each (so the refusal below is staging's own)
+      await waitFor(`${what} from ${ALLOWED}/client`, () => reached(fetchFrom(ALLOWED, "client", url).output), { timeoutSeconds: 30, intervalSeconds: 1 });
+      // AND staging's pod does not, every time
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const attemptOutput = fetchFrom(staging.namespace, "client", url).output;
+        expect({ what, reached: reached(attemptOutput), output: attemptOutput.trim().split("\n").at(-1) }).toMatchObject({ what, reached: false });
+      }
+    }
+    // AND the traffic entry's web port does answer staging's pod (Traefik's own 404 for an unknown host)
+    const web = `http://${traefik.status.podIP}:8000/`;
+    await waitFor(`the traffic entry's web port from staging`, () => reached(fetchFrom(staging.namespace, "client", web).output), { timeoutSeconds: 30, intervalSeconds: 1 });
+  });
 });
