@@ -29,8 +29,6 @@ export interface AnswerCheckOptions {
   /** Good answers in a row that count as "answers". */
   readonly inARow: number;
   readonly log: (message: string) => void;
-  /** Asks once; the default asks 127.0.0.1 over HTTP. @default askEntry */
-  readonly ask?: (url: ServedUrl, port: number) => Promise<EntryAnswer>;
 }
 
 const ANSWER_TIMEOUT_MS = 5000;
@@ -79,7 +77,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * probe on purpose are not asked (said in the log).
  */
 export async function waitForAnswers(served: readonly ServedUrl[], options: AnswerCheckOptions): Promise<void> {
-  const ask = options.ask ?? askEntry;
   for (const url of served) {
     if (url.unreadyOnPurpose) {
       options.log(`  ${url.url}: not checked (a track with requests fails a probe on purpose)`);
@@ -95,7 +92,7 @@ export async function waitForAnswers(served: readonly ServedUrl[], options: Answ
       if (Date.now() - started > options.timeoutSeconds * 1000) {
         throw new CommandError(`${url.url} did not answer as deployed within ${options.timeoutSeconds} s through the traffic entry (127.0.0.1:${port}): last ${last}`);
       }
-      const answer = await ask(url, port);
+      const answer = await askEntry(url, port);
       const problem = answerProblem(url, answer);
       if (problem === undefined) {
         inARow++;

@@ -23,7 +23,7 @@ import { DEFAULT_SETTINGS_DIR, Environment, ProbeSettings, ServiceSettings } fro
 import { hashBuildContext } from "../images/build-context";
 import { DEFAULT_BUILDER_IMAGE } from "../images/builder-image";
 import { APP_VARIABLES } from "../model/app-contract";
-import { RouteOfService } from "./route-of-service";
+import { RouteOfService, terraformAddress } from "./route-of-service";
 import { ServiceSecrets } from "./secret-variables";
 
 /** A build context: where Terraform finds it, and its fingerprint. */
@@ -170,7 +170,7 @@ export class DockerEnvironment extends Construct {
         upstreamContainers,
       });
       // The proxy container too: on a first deploy it does not exist yet, and the routes are checked through it.
-      const addresses = [this.proxy.config.loader, this.proxy.proxy.container].map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`);
+      const addresses = [this.proxy.config.loader, this.proxy.proxy.container].map(terraformAddress);
       this.proxy.revisions.forEach((revision, index) => this.routes.push({ service: routed[index], addresses, revision }));
     }
   }

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { appEnvironment } from "../model/app-contract";
 import { EgressRule, IsolatedNamespace, Probe, Protocol, ScraperAccess, WebService, WebServiceProps, Worker, WorkerProps, Workload, WorkloadProps } from "../constructs/kubernetes";
 import { EgressSettings, Environment, HttpServiceSettings, ProbeSettings, ServiceSettings } from "../settings";
-import { RouteOfService } from "./route-of-service";
+import { RouteOfService, terraformAddress } from "./route-of-service";
 import { ServiceSecrets } from "./secret-variables";
 
 export interface KubernetesEnvironmentProps {
@@ -83,7 +83,7 @@ export class KubernetesEnvironment extends Construct {
       addSidecars(built, service);
       if (built.route !== undefined) {
         const { manifest, revision } = built.route;
-        this.routes.push({ service: service.name, addresses: [`${manifest.terraformResourceType}.${manifest.friendlyUniqueId}`], revision });
+        this.routes.push({ service: service.name, addresses: [terraformAddress(manifest)], revision });
       }
       if (service.kind === "http" && spec.metricsScraper !== undefined) {
         const source = spec.metricsScraper.cidr !== undefined ? { cidr: spec.metricsScraper.cidr } : { namespace: spec.metricsScraper.namespace as string };

@@ -11,6 +11,11 @@ export function routedByGateway(spec: Environment, service: Service, platform: P
   return platform === "kubernetes" && spec.ingressController.routing === "gateway" && service.kind === "http" && service.ingress !== undefined;
 }
 
+/** Whether the service's requests are split by weight (a Gateway route, the Docker proxy), not by replicas. */
+export function weighsRequests(spec: Environment, service: Service, platform: Platform): boolean {
+  return platform === "docker" || routedByGateway(spec, service, platform);
+}
+
 /** The service's tracks, as the constructs run them: a canary only while its tag is set. */
 export function tracksOf(spec: Environment, service: Service, platform: Platform): ReplicaSplit {
   const { canaryTag, canaryWeight, canaryReplicas } = service.grayRelease;
@@ -27,7 +32,6 @@ export function releaseState(spec: Environment, service: Service, platform: Plat
   const { canaryTag } = service.grayRelease;
   if (canaryTag === undefined) return undefined;
   const split = tracksOf(spec, service, platform);
-  const weighed = platform === "docker" || routedByGateway(spec, service, platform);
-  const share = weighed ? split.requestedWeight : split.effectiveWeight;
+  const share = weighsRequests(spec, service, platform) ? split.requestedWeight : split.effectiveWeight;
   return `canary ${canaryTag} at ${share}% of requests, stable ${service.image.tag}`;
 }

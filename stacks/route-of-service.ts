@@ -1,4 +1,10 @@
 // A route of an environment's traffic entry, as the stack reports it to the commands (stack.json).
+import { TerraformResource } from "cdktf";
+
+/** A resource's Terraform address, as `-target` takes it. */
+export function terraformAddress(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+}
 
 /** A service's route: the Terraform resource that holds it and the revision the traffic entry answers with. */
 export interface RouteOfService {

@@ -6,7 +6,7 @@ import { backendOf, BackendConfig, Environment, Platform } from "../settings";
 import { EnvironmentStack } from "./environment-stack";
 import { secretFiles, variableName } from "./secret-variables";
 import { failsAProbe, Misbehaviour } from "../model/app-contract";
-import { routedByGateway, tracksOf } from "./release-state";
+import { tracksOf, weighsRequests } from "./release-state";
 
 /** The file, in each stack's folder of the synth output. */
 export const STACK_FACTS_FILE = "stack.json";
@@ -129,7 +129,7 @@ function requestedTracks(spec: Environment, service: Environment["services"][num
   if (canaryTag === undefined) return [stable];
   const canary = { version: canaryTag, misbehaviour: canaryMisbehave };
   const split = tracksOf(spec, service, platform);
-  const weighed = platform === "docker" || routedByGateway(spec, service, platform);
+  const weighed = weighsRequests(spec, service, platform);
   const stableServes = weighed ? canaryWeight < 100 : split.stable > 0;
   const canaryServes = weighed ? canaryWeight > 0 : split.canary > 0;
   return [...(stableServes ? [stable] : []), ...(canaryServes ? [canary] : [])];
